@@ -1,0 +1,12 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import res_partner
+from . import subscription_addon
+from . import subscription_addon_line
+from . import subscription_cancel_reason
+from . import subscription_cycle
+from . import subscription_event
+from . import subscription_price
+from . import subscription_subscription
+from . import subscription_tier
+from . import subscription_webhook
+from . import subscription_webhook_delivery

@@ -1,0 +1,98 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+EVENT_TYPES = [
+    ("created", "Created"),
+    ("trial_started", "Trial Started"),
+    ("activated", "Activated"),
+    ("renewed", "Renewed"),
+    ("upgraded", "Upgraded"),
+    ("downgraded", "Downgraded"),
+    ("addon_added", "Add-on Added"),
+    ("addon_removed", "Add-on Removed"),
+    ("quantity_changed", "Seats Changed"),
+    ("paused", "Paused"),
+    ("resumed", "Resumed"),
+    ("cancel_scheduled", "Cancellation Scheduled"),
+    ("cancelled", "Cancelled"),
+    ("reactivated", "Reactivated"),
+    ("expired", "Expired"),
+    ("payment_failed", "Payment Failed"),
+    ("payment_recovered", "Payment Recovered"),
+    ("suspended", "Suspended"),
+    ("saved_by_offer", "Saved by Offer"),
+]
+
+
+class SubscriptionEvent(models.Model):
+    """Append-only ledger of everything that happened to subscriptions.
+
+    Only the system writes it (as superuser, through
+    ``subscription.subscription._log_event``); nobody may change or delete
+    an event. It is the single source of MRR movements: for a subscription,
+    the sum of ``mrr_delta`` equals its current ``mrr_company``.
+    """
+
+    _name = "subscription.event"
+    _description = "Subscription Event"
+    _order = "date desc, id desc"
+    _log_access = True
+
+    subscription_id = fields.Many2one(
+        "subscription.subscription", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    partner_id = fields.Many2one("res.partner", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", readonly=True,
+        help="Currency of the MRR amounts (the company currency).",
+    )
+    subscription_currency_id = fields.Many2one("res.currency", readonly=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True, readonly=True)
+    effective_date = fields.Date(
+        required=True, index=True, readonly=True, default=fields.Date.context_today,
+        help="Business date of the event (e.g. the renewal date), which the "
+        "engine may process later.",
+    )
+    event_type = fields.Selection(EVENT_TYPES, required=True, index=True, readonly=True)
+    mrr_before = fields.Monetary(string="MRR Before", readonly=True)
+    mrr_after = fields.Monetary(string="MRR After", readonly=True)
+    mrr_delta = fields.Monetary(string="MRR Change", readonly=True)
+    tier_from_id = fields.Many2one("subscription.tier", readonly=True)
+    tier_to_id = fields.Many2one("subscription.tier", readonly=True)
+    reason_id = fields.Many2one("subscription.cancel.reason", readonly=True)
+    user_id = fields.Many2one("res.users", string="By", readonly=True)
+    note = fields.Text(readonly=True)
+    amount_credit = fields.Monetary(
+        string="Proration Credit", currency_field="subscription_currency_id", readonly=True,
+        help="Unused part of the previous plan (subscription currency).",
+    )
+    amount_charge = fields.Monetary(
+        string="Proration Charge", currency_field="subscription_currency_id", readonly=True,
+        help="New plan for the rest of the period (subscription currency).",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        subs = self.env["subscription.subscription"].browse(
+            {vals["subscription_id"] for vals in vals_list}
+        )
+        subs.fetch(["partner_id", "company_id", "currency_id"])
+        for vals in vals_list:
+            sub = subs.browse(vals["subscription_id"])
+            vals.setdefault("partner_id", sub.partner_id.id)
+            vals.setdefault("company_id", sub.company_id.id)
+            vals.setdefault("currency_id", sub.company_id.currency_id.id)
+            vals.setdefault("subscription_currency_id", sub.currency_id.id)
+            vals["mrr_delta"] = vals.get("mrr_after", 0.0) - vals.get("mrr_before", 0.0)
+        events = super().create(vals_list)
+        self.env["subscription.webhook"].sudo()._enqueue_events(events)
+        return events
+
+    def write(self, vals):
+        raise UserError(_("Subscription events are a ledger: they cannot be changed."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ledger(self):
+        raise UserError(_("Subscription events are a ledger: they cannot be deleted."))
