@@ -22,6 +22,7 @@
         "data/subscription_cycle_data.xml",
         "data/subscription_cancel_reason_data.xml",
         "data/ir_cron.xml",
+        "data/subscription_webhook_cron.xml",
         # Wizards and model views.
         "wizards/subscription_change_plan_views.xml",
         "wizards/subscription_cancel_views.xml",

@@ -1126,6 +1126,14 @@ class SubscriptionSubscription(models.Model):
             )
         return self.env["subscription.event"].sudo().create(values)
 
+    def _demo_start(self):
+        """Demo data: start subscriptions at their (past) start date and roll
+        them up to today as the renewal engine would have."""
+        self.action_start()
+        today = fields.Date.context_today(self)
+        for sub in self:
+            sub._process_due(today)
+
     # === PAYMENT STATES (used by subscription_billing) ===#
 
     def _set_past_due(self, note=None):
