@@ -301,7 +301,7 @@ class SubscriptionSubscription(models.Model):
                 sub.pending_tier_id
                 or sub.pending_cycle_id
                 or sub.pending_quantity
-                or sub.pending_addons is not None and sub.pending_addons is not False
+                or bool(sub.pending_addons)
             )
 
     def _compute_access_url(self):
@@ -902,7 +902,11 @@ class SubscriptionSubscription(models.Model):
                 "pending_tier_id": plan["tier"].id if plan["tier"] != self.tier_id else False,
                 "pending_cycle_id": plan["cycle"].id if plan["cycle"] != self.cycle_id else False,
                 "pending_quantity": plan["quantity"],
-                "pending_addons": {str(addon.id): qty for addon, qty in plan["addons"].items()},
+                # Wrapped so that "remove every add-on" (an empty mapping)
+                # is not stored as NULL, which means "no change".
+                "pending_addons": {
+                    "addons": {str(addon.id): qty for addon, qty in plan["addons"].items()}
+                },
             }
         )
         self.message_post(
@@ -924,12 +928,13 @@ class SubscriptionSubscription(models.Model):
 
     def _pending_plan(self):
         self.ensure_one()
-        addons = self.pending_addons
+        pending = self.pending_addons
+        addons = pending.get("addons") if isinstance(pending, dict) else None
         return self._prepare_plan(
             self.pending_tier_id.id or None,
             self.pending_cycle_id.id or None,
             self.pending_quantity or None,
-            addons if isinstance(addons, dict) else None,
+            addons,
         )
 
     # === LIFECYCLE (INTERNAL) ===#
@@ -1066,12 +1071,15 @@ class SubscriptionSubscription(models.Model):
             anchor = on_date
             self.write({"period_anchor_date": on_date})
             end = self._period_end_from(anchor, on_date)
-        events |= self._apply_transition(
+        # A renewal moves only untracked period dates: skip the tracking
+        # bookkeeping, which would cost more than the renewal itself.
+        renewed = self.with_context(tracking_disable=True)._apply_transition(
             "renewed",
             {"current_period_start": on_date, "current_period_end": end},
             effective_date=on_date,
-        )
-        self._on_period_started(events[-1:])
+        ).with_env(self.env)
+        events |= renewed
+        self._on_period_started(renewed)
         return events
 
     def _end(self, final_state, on_date, extra_vals, **event_vals):
@@ -1216,6 +1224,9 @@ class SubscriptionSubscription(models.Model):
         )
         today = fields.Date.context_today(self)
         subs = self._lock_due(today, batch_size)
+        # Read the locked rows afresh, in one query for the whole batch.
+        subs.invalidate_recordset()
+        subs.fetch(self._get_process_due_fields())
         failed = self.browse()
         for sub in subs:
             try:
@@ -1232,10 +1243,20 @@ class SubscriptionSubscription(models.Model):
             self._schedule_next_run(today)
         return {"done": done, "failed": len(failed), "remaining": remaining}
 
+    @api.model
+    def _get_process_due_fields(self):
+        """Fields the renewal engine reads, prefetched once per batch."""
+        return [
+            "state", "next_action_date", "trial_end_date", "current_period_start",
+            "current_period_end", "period_anchor_date", "date_start", "date_end",
+            "auto_renew", "cancel_at_period_end", "cancel_reason_id", "has_pending_change",
+            "pause_until", "cycle_id", "tier_id", "partner_id", "company_id",
+            "currency_id", "mrr_company", "recurring_amount", "process_error",
+        ]
+
     def _process_due(self, today):
         """Catch up everything due on or before ``today``."""
         self.ensure_one()
-        self.invalidate_recordset()
         for _step in range(MAX_CATCH_UP):
             due = self.next_action_date
             if not due or due > today or self.state not in DUE_STATES:

@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 WEBHOOK_CRON_XMLID = "subscription_core.ir_cron_subscription_webhook_deliver"
@@ -167,11 +167,18 @@ class SubscriptionWebhook(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_vals(vals)
+        self.env.registry.clear_cache()  # _active_webhook_ids
         return super().create(vals_list)
 
     def write(self, vals):
         self._normalize_vals(vals)
+        if {"active", "company_id"} & set(vals):
+            self.env.registry.clear_cache()  # _active_webhook_ids
         return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _active_webhook_ids
+        return super().unlink()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_pending_deliveries(self):
@@ -284,6 +291,16 @@ class SubscriptionWebhook(models.Model):
         )
 
     @api.model
+    @tools.ormcache()
+    def _active_webhook_ids(self):
+        """(company id, webhook id) of every active webhook, cached in the
+        registry: the renewal engine logs thousands of events and must not pay
+        a query per event when no endpoint listens. Cleared whenever a
+        webhook is created, archived, moved or deleted."""
+        webhooks = self.sudo().search([("active", "=", True)])
+        return tuple((webhook.company_id.id, webhook.id) for webhook in webhooks)
+
+    @api.model
     def _enqueue_events(self, events):
         """Queue one delivery per (active matching webhook, event).
 
@@ -299,11 +316,15 @@ class SubscriptionWebhook(models.Model):
         if not events:
             return Delivery
         events = events.sudo()
-        webhooks = self.sudo().search(
-            [("active", "=", True), ("company_id", "in", events.company_id.ids)]
-        )
-        if not webhooks:
+        company_ids = set(events.company_id.ids)
+        webhook_ids = [
+            webhook_id
+            for company_id, webhook_id in self._active_webhook_ids()
+            if company_id in company_ids
+        ]
+        if not webhook_ids:
             return Delivery
+        webhooks = self.sudo().browse(webhook_ids)
         filters = {webhook: webhook._get_event_type_filter() for webhook in webhooks}
         vals_list = []
         for event in events:

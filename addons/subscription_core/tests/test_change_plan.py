@@ -78,6 +78,22 @@ class TestChangePlan(SubscriptionCommon):
         )
         self.assertLedgerBalanced(sub)
 
+    def test_scheduled_removal_of_every_addon(self):
+        sub = self._started_subscription(
+            on=date(2026, 4, 1), addons={self.addon_support: 1, self.addon_storage: 2}
+        )
+        with freeze_time("2026-04-10"):
+            preview = sub.change_plan(addons={})
+        self.assertEqual(preview["effective"], "period_end")
+        self.assertTrue(sub.has_pending_change)
+        self.assertEqual(len(sub.addon_line_ids), 2)
+        with freeze_time("2026-05-01"):
+            self.env["subscription.subscription"]._cron_process_due()
+        self.assertFalse(sub.addon_line_ids, "the scheduled removal happened")
+        self.assertEqual(sub.recurring_amount, 10.0)
+        self.assertFalse(sub.has_pending_change)
+        self.assertLedgerBalanced(sub)
+
     def test_effective_override(self):
         sub = self._started_subscription(on=date(2026, 4, 1), tier=self.tier_pro)
         with freeze_time("2026-04-16"):  # 15 of 30 days left
