@@ -11,10 +11,9 @@ class SubscriptionCancel(models.TransientModel):
     )
     state = fields.Selection(related="subscription_id.state")
     current_period_end = fields.Date(related="subscription_id.current_period_end")
-    reason_id = fields.Many2one("subscription.cancel.reason", string="Reason", required=True)
+    reason_id = fields.Many2one("subscription.cancel.reason", required=True)
     feedback = fields.Text(help="What the customer said, in their own words.")
     at_period_end = fields.Boolean(
-        string="At Period End",
         default=True,
         help="Keep the service until the end of the current period, then cancel. "
         "Untick to cancel immediately.",

@@ -23,7 +23,6 @@ class SubscriptionChangePlan(models.TransientModel):
     # The new plan, prefilled with the subscription's current one.
     tier_id = fields.Many2one(
         "subscription.tier",
-        string="Tier",
         required=True,
         compute="_compute_plan",
         store=True,
