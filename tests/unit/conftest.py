@@ -20,20 +20,26 @@ PACKAGE = 'subscription_core_tools'
 TOOLS_DIR = Path(__file__).resolve().parents[2] / 'addons' / 'subscription_core' / 'tools'
 
 
-def _load_tools():
-    if PACKAGE in sys.modules:
-        return sys.modules[PACKAGE]
+BILLING_PACKAGE = 'subscription_billing_tools'
+BILLING_TOOLS_DIR = TOOLS_DIR.parents[1] / 'subscription_billing' / 'tools'
+
+
+def _load_tools(package_name=PACKAGE, tools_dir=TOOLS_DIR,
+                modules=('periods', 'proration', 'mrr', 'signature', 'backoff')):
+    if package_name in sys.modules:
+        return sys.modules[package_name]
     spec = importlib.util.spec_from_file_location(
-        PACKAGE, TOOLS_DIR / '__init__.py', submodule_search_locations=[str(TOOLS_DIR)])
+        package_name, tools_dir / '__init__.py', submodule_search_locations=[str(tools_dir)])
     package = importlib.util.module_from_spec(spec)
-    sys.modules[PACKAGE] = package
+    sys.modules[package_name] = package
     spec.loader.exec_module(package)
-    for name in ('periods', 'proration', 'mrr', 'signature', 'backoff'):
-        importlib.import_module(f'{PACKAGE}.{name}')
+    for name in modules:
+        importlib.import_module(f'{package_name}.{name}')
     return package
 
 
 _load_tools()
+_load_tools(BILLING_PACKAGE, BILLING_TOOLS_DIR, ('declines', 'dunning'))
 
 
 @pytest.fixture(scope='session')

@@ -1,0 +1,24 @@
+# Copyright 2026 Subscription Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Subscription Billing",
+    "summary": "Period invoices, automatic charging of saved payment methods, "
+    "decline-aware dunning and a direct Stripe path for subscriptions",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Subscriptions",
+    "website": "https://github.com/subscription-suite/subscription-suite",
+    "author": "Subscription Suite Authors",
+    "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["subscription_core", "account_payment"],
+    "external_dependencies": {"python": ["stripe"]},
+    "data": [
+        "security/subscription_billing_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        # Depends on the mail templates.
+        "data/subscription_dunning_policy_data.xml",
+        "data/ir_cron.xml",
+    ],
+}

@@ -1,0 +1,173 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date
+
+import psycopg2
+
+from odoo.tests import freeze_time, tagged
+from odoo.tools import mute_logger
+
+from .common import BillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicing(BillingCommon):
+    def _period_invoices(self, sub):
+        return sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "period").sorted(
+            "subscription_period_start"
+        )
+
+    def test_first_period_invoice(self):
+        sub = self._billed_subscription(
+            on=date(2026, 1, 31), quantity=3, addons={self.addon_storage: 2, self.addon_support: 1}
+        )
+        invoice = self._period_invoices(sub)
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(invoice.partner_id, self.customer)
+        self.assertEqual(
+            (invoice.subscription_period_start, invoice.subscription_period_end),
+            (date(2026, 1, 31), date(2026, 2, 28)),
+        )
+        lines = invoice.invoice_line_ids.sorted("id")
+        self.assertEqual(
+            [(line.product_id, line.quantity, line.price_unit) for line in lines],
+            [
+                (self.tier_basic.product_id, 3, 10.0),
+                (self.addon_storage.product_id, 2, 5.0),
+                (self.addon_support.product_id, 1, 20.0),
+            ],
+        )
+        self.assertIn("2026-01-31 to 2026-02-27", lines[0].name)
+        self.assertEqual(lines.mapped("subscription_period_end"), [date(2026, 2, 28)] * 3)
+        self.assertEqual(invoice.amount_untaxed, 60.0)
+        self.assertEqual(invoice.amount_tax, 6.0, "the products' 10% tax")
+        self.assertEqual(invoice.amount_total, 66.0)
+        self.assertEqual(sub.amount_due, 66.0)
+        self.assertTrue(invoice.sending_data, "send_invoice mode: emailed by Odoo's sending")
+
+    def test_no_invoice_during_trial_then_on_activation(self):
+        sub = self._billed_subscription(tier=self.tier_enterprise)
+        self.assertEqual(sub.state, "trial")
+        self.assertFalse(sub.invoice_ids)
+        self._renew("2026-04-15")
+        self.assertEqual(sub.state, "active")
+        invoice = self._period_invoices(sub)
+        self.assertEqual(invoice.subscription_period_start, date(2026, 4, 15))
+        self.assertEqual(invoice.amount_untaxed, 100.0)
+
+    def test_renewal_invoices_each_period_once(self):
+        sub = self._billed_subscription(on=date(2026, 1, 31))
+        self._renew("2026-02-28")
+        self._renew("2026-02-28")
+        self._renew("2026-03-31")
+        self._renew("2026-03-31")
+        invoices = self._period_invoices(sub)
+        self.assertEqual(
+            invoices.mapped("subscription_period_start"),
+            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)],
+        )
+        # Asking again for the current period returns the same invoice.
+        self.assertEqual(sub._create_period_invoice(), invoices[-1])
+        self.assertEqual(len(self._period_invoices(sub)), 3)
+
+    def test_database_refuses_a_second_period_invoice(self):
+        sub = self._billed_subscription()
+        invoice = self._period_invoices(sub)
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation):
+            with self.env.cr.savepoint():
+                invoice.copy(
+                    {"subscription_id": sub.id, "subscription_invoice_kind": "period",
+                     "subscription_period_start": invoice.subscription_period_start}
+                )
+
+    def test_other_currency_and_fiscal_position(self):
+        fiscal_position = self.env["account.fiscal.position"].create(
+            {
+                "name": "Export",
+                "tax_ids": [(0, 0, {"tax_src_id": self.tax_10.id,
+                                    "tax_dest_id": self.tax_sale_a.id})],
+            }
+        )
+        self.other_customer.property_account_position_id = fiscal_position
+        sub = self._billed_subscription(partner=self.other_customer, currency_id=self.other_currency.id)
+        invoice = self._period_invoices(sub)
+        self.assertEqual(invoice.currency_id, self.other_currency)
+        self.assertEqual(invoice.amount_untaxed, 20.0)
+        self.assertEqual(invoice.fiscal_position_id, fiscal_position)
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, self.tax_sale_a)
+
+    def test_upgrade_now_invoices_proration(self):
+        sub = self._billed_subscription(on=date(2026, 4, 1), quantity=3)  # 30.00 / 30 days
+        with freeze_time("2026-04-21"):
+            sub.change_plan(tier_id=self.tier_pro.id)  # credit 10, charge 30
+        proration = sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration")
+        self.assertEqual(proration.move_type, "out_invoice")
+        self.assertEqual(proration.amount_untaxed, 20.0)
+        self.assertEqual(
+            sorted(proration.invoice_line_ids.mapped("price_subtotal")), [-10.0, 30.0]
+        )
+        self.assertEqual(proration.subscription_period_end, date(2026, 5, 1))
+
+    def test_downgrade_now_gives_credit_note(self):
+        sub = self._billed_subscription(on=date(2026, 4, 1), tier=self.tier_pro)
+        with freeze_time("2026-04-16"):
+            sub.change_plan(tier_id=self.tier_basic.id, effective="now")  # credit 15, charge 5
+        credit = sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration")
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.amount_untaxed, 10.0)
+
+    def test_proration_on_next_invoice(self):
+        self.company.subscription_proration_mode = "next_invoice"
+        sub = self._billed_subscription(on=date(2026, 4, 1), quantity=3)
+        with freeze_time("2026-04-21"):
+            sub.change_plan(tier_id=self.tier_pro.id)
+        self.assertFalse(sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration"))
+        self._renew("2026-05-01")
+        invoice = self._period_invoices(sub)[-1]
+        self.assertEqual(invoice.subscription_period_start, date(2026, 5, 1))
+        self.assertEqual(invoice.amount_untaxed, 90.0 + 30.0 - 10.0)
+        self._renew("2026-06-01")
+        self.assertEqual(self._period_invoices(sub)[-1].amount_untaxed, 90.0, "adjustments billed once")
+
+    def test_credit_note_on_immediate_cancellation(self):
+        self.company.subscription_credit_on_cancel = True
+        sub = self._billed_subscription(on=date(2026, 4, 1), quantity=3)
+        with freeze_time("2026-04-21"):
+            sub.action_cancel(self.reason.id, at_period_end=False)
+        credit = sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "credit")
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.amount_untaxed, 10.0)
+
+    def test_sending_failure_does_not_rebill(self):
+        sub = self._billed_subscription(on=date(2026, 1, 31))
+        invoice = self._period_invoices(sub)
+        invoice.sending_data = {"error": True}  # what a failed background send leaves
+        self._renew("2026-01-31")
+        with freeze_time("2026-02-01"):
+            sub._create_period_invoice()
+        self.assertEqual(self._period_invoices(sub), invoice)
+        self.assertEqual(invoice.state, "posted")
+
+    def test_many_subscriptions_due_at_once(self):
+        """More than a thousand due at once: each period billed once, over
+        several engine calls, re-runs included (OCA contract re-bills past
+        its first 1,000 lines). They start in trial so that only the
+        activation by the engine invoices them."""
+        partner = self.env["res.partner"].create({"name": "Bulk"})
+        Sub = self.env["subscription.subscription"].with_context(tracking_disable=True)
+        with freeze_time("2026-01-01"):
+            subs = Sub.create(
+                [{"partner_id": partner.id, "tier_id": self.tier_enterprise.id,
+                  "cycle_id": self.monthly.id, "date_start": date(2026, 1, 1)}
+                 for _i in range(1010)]
+            )
+            subs.action_start()
+        self.assertFalse(subs.invoice_ids)
+        calls = [self._renew("2026-01-15") for _i in range(4)]
+        self.assertEqual([c["done"] for c in calls], [500, 500, 10, 0])
+        self.env.cr.execute(
+            "SELECT count(*), count(DISTINCT (subscription_id, subscription_period_start)) "
+            "FROM account_move WHERE subscription_id = ANY(%s)", [subs.ids]
+        )
+        self.assertEqual(self.env.cr.fetchone(), (1010, 1010))

@@ -1,0 +1,1 @@
+"""Pure-Python helpers of subscription_billing: no Odoo import here."""
