@@ -20,5 +20,17 @@
         # Depends on the mail templates.
         "data/subscription_dunning_policy_data.xml",
         "data/ir_cron.xml",
+        # Model views.
+        "views/account_move_views.xml",
+        "views/subscription_payment_attempt_views.xml",
+        "views/subscription_dunning_policy_views.xml",
+        "views/subscription_subscription_views.xml",
+        "views/res_config_settings_views.xml",
+        # Inherits the settings view above.
+        "views/res_config_settings_stripe_views.xml",
+        # QWeb templates.
+        "views/subscription_billing_portal_templates.xml",
+        # Last because it references the actions defined above.
+        "views/subscription_billing_menus.xml",
     ],
 }

@@ -4,3 +4,5 @@ from . import test_billing_views
 from . import test_charging
 from . import test_dunning
 from . import test_invoicing
+from . import test_stripe
+from . import test_stripe_webhook

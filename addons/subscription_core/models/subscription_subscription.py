@@ -797,6 +797,9 @@ class SubscriptionSubscription(models.Model):
         return {
             "effective": effective,
             "effective_date": effective_date,
+            "new_period": effective == "now"
+            and self.state in MRR_STATES
+            and plan["cycle"] != self.cycle_id,
             "change_type": change_type,
             "credit": credit,
             "charge": charge,

@@ -22,6 +22,9 @@ class SubscriptionCommon(BaseCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Builds the catalog as the test user, which may be another base
+        # class's (e.g. the accountant of AccountTestInvoicingCommon).
+        cls.env.user.groups_id |= cls.env.ref("subscription_core.group_subscription_manager")
         cls.company = cls.env.company
         cls.currency = cls.company.currency_id
         cls.other_currency = cls.env["res.currency"].with_context(active_test=False).search(

@@ -245,9 +245,11 @@ class TestRenewalConcurrency(SubscriptionCommon):
             self.assertEqual(len(locked), 5)
             result = env2["subscription.subscription"]._cron_process_due()
             self.assertEqual(result["done"], self.COUNT - 5, "the locked five are skipped")
+            # commit: a real, separate connection, as a second server would
             cr2.commit()
             for sub in locked:
                 sub._process_due(date(2026, 2, 10))
+            # commit: a real, separate connection, as a second server would
             cr1.commit()
         self.assertEqual(self._renewed_count(), self.COUNT)
 
@@ -266,6 +268,7 @@ class TestRenewalConcurrency(SubscriptionCommon):
                         except psycopg2.errors.SerializationFailure:
                             cr.rollback()  # what the cron runner does: try again later
                             continue
+                        # commit: a real, separate connection, as a second server would
                         cr.commit()
                         if not result["remaining"]:
                             return
