@@ -9,6 +9,7 @@ The venv also has the pytest-odoo plugin, whose autouse fixtures build an
 Odoo registry (and need a database).  These tests are pure Python, so the
 fixtures are overridden below with no-ops for this folder only.
 """
+
 import importlib
 import importlib.util
 import sys
@@ -16,33 +17,37 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = 'subscription_core_tools'
-TOOLS_DIR = Path(__file__).resolve().parents[2] / 'addons' / 'subscription_core' / 'tools'
+PACKAGE = "subscription_core_tools"
+TOOLS_DIR = Path(__file__).resolve().parents[2] / "addons" / "subscription_core" / "tools"
 
 
-BILLING_PACKAGE = 'subscription_billing_tools'
-BILLING_TOOLS_DIR = TOOLS_DIR.parents[1] / 'subscription_billing' / 'tools'
+BILLING_PACKAGE = "subscription_billing_tools"
+BILLING_TOOLS_DIR = TOOLS_DIR.parents[1] / "subscription_billing" / "tools"
 
 
-def _load_tools(package_name=PACKAGE, tools_dir=TOOLS_DIR,
-                modules=('periods', 'proration', 'mrr', 'signature', 'backoff')):
+def _load_tools(
+    package_name=PACKAGE,
+    tools_dir=TOOLS_DIR,
+    modules=("periods", "proration", "mrr", "signature", "backoff"),
+):
     if package_name in sys.modules:
         return sys.modules[package_name]
     spec = importlib.util.spec_from_file_location(
-        package_name, tools_dir / '__init__.py', submodule_search_locations=[str(tools_dir)])
+        package_name, tools_dir / "__init__.py", submodule_search_locations=[str(tools_dir)]
+    )
     package = importlib.util.module_from_spec(spec)
     sys.modules[package_name] = package
     spec.loader.exec_module(package)
     for name in modules:
-        importlib.import_module(f'{package_name}.{name}')
+        importlib.import_module(f"{package_name}.{name}")
     return package
 
 
 _load_tools()
-_load_tools(BILLING_PACKAGE, BILLING_TOOLS_DIR, ('declines', 'dunning'))
+_load_tools(BILLING_PACKAGE, BILLING_TOOLS_DIR, ("declines", "dunning"))
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def tools():
     """The tools package (submodules as attributes: tools.periods, ...)."""
     return sys.modules[PACKAGE]
@@ -50,19 +55,20 @@ def tools():
 
 # -- neutralise pytest-odoo's autouse fixtures (same names override them) ----
 
-@pytest.fixture(scope='session', autouse=True)
+
+@pytest.fixture(scope="session", autouse=True)
 def load_registry():
     """No Odoo registry: the tools are pure Python."""
     yield
 
 
-@pytest.fixture(scope='session', autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def load_http(load_registry):
     """No Odoo HTTP server."""
     yield
 
 
-@pytest.fixture(scope='module', autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def enable_odoo_test_flag():
     """Leave Odoo's test_enable flag alone."""
     yield

@@ -8,15 +8,24 @@ SIX_HOURS = 6 * 3600
 HORIZON = 72 * 3600
 
 
-@pytest.mark.parametrize('attempt, delay', [
-    (1, 60), (2, 120), (3, 240), (4, 480), (9, 15360), (10, SIX_HOURS), (50, SIX_HOURS),
-    (10_000, SIX_HOURS),
-])
+@pytest.mark.parametrize(
+    "attempt, delay",
+    [
+        (1, 60),
+        (2, 120),
+        (3, 240),
+        (4, 480),
+        (9, 15360),
+        (10, SIX_HOURS),
+        (50, SIX_HOURS),
+        (10_000, SIX_HOURS),
+    ],
+)
 def test_next_attempt_delay(attempt, delay):
     assert backoff.next_attempt_delay(attempt) == delay
 
 
-@pytest.mark.parametrize('attempt', [0, -1, 1.5, None, True])
+@pytest.mark.parametrize("attempt", [0, -1, 1.5, None, True])
 def test_next_attempt_delay_bad_input(attempt):
     with pytest.raises(ValueError):
         backoff.next_attempt_delay(attempt)
@@ -45,7 +54,7 @@ def test_schedule_covers_72_hours():
     # every earlier one is before it
     assert offsets[-1] >= HORIZON
     assert all(offset < HORIZON for offset in offsets[:-1])
-    gaps = [b - a for a, b in zip([0] + offsets, offsets)]
+    gaps = [b - a for a, b in zip([0] + offsets, offsets, strict=False)]
     assert gaps == [backoff.next_attempt_delay(n) for n in range(1, len(offsets) + 1)]
     assert gaps == sorted(gaps)
     assert max(gaps) == SIX_HOURS

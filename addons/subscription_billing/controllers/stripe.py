@@ -27,7 +27,11 @@ ANSWERS = {
 
 class SubscriptionStripeController(http.Controller):
     @http.route(
-        STRIPE_WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False,
+        STRIPE_WEBHOOK_ROUTE,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
         save_session=False,
     )
     def subscription_stripe_webhook(self):
@@ -38,7 +42,8 @@ class SubscriptionStripeController(http.Controller):
         if not company:
             _logger.warning(
                 "Stripe webhook refused: %s signature (from %s)",
-                "invalid" if signature else "missing", request.httprequest.remote_addr,
+                "invalid" if signature else "missing",
+                request.httprequest.remote_addr,
             )
             return self._subscription_stripe_answer("invalid signature", 400)
         outcome = Event.with_company(company)._stripe_process_event(event, company)

@@ -9,8 +9,12 @@ class PaymentTransaction(models.Model):
         """Report the outcome of subscription charges to their attempt, after
         account_payment has paid and reconciled the invoice."""
         res = super()._post_process()
-        attempts = self.env["subscription.payment.attempt"].sudo().search(
-            [("transaction_id", "in", self.ids), ("state", "in", ("scheduled", "processing"))]
+        attempts = (
+            self.env["subscription.payment.attempt"]
+            .sudo()
+            .search(
+                [("transaction_id", "in", self.ids), ("state", "in", ("scheduled", "processing"))]
+            )
         )
         for attempt in attempts:
             attempt._record_result(attempt._result_from_transaction(attempt.transaction_id))

@@ -29,9 +29,7 @@ class SubscriptionPaymentAttempt(models.Model):
     )
     invoice_id = fields.Many2one("account.move", required=True, index=True, readonly=True)
     partner_id = fields.Many2one(related="subscription_id.partner_id", store=True)
-    company_id = fields.Many2one(
-        related="subscription_id.company_id", store=True, index=True
-    )
+    company_id = fields.Many2one(related="subscription_id.company_id", store=True, index=True)
     attempt_number = fields.Integer(required=True, default=1, readonly=True)
     scheduled_date = fields.Datetime(required=True, index=True, default=fields.Datetime.now)
     executed_at = fields.Datetime(readonly=True)
@@ -100,7 +98,9 @@ class SubscriptionPaymentAttempt(models.Model):
     def action_skip(self):
         """Skip a scheduled retry; dunning goes on with its next step."""
         to_skip = self.filtered(lambda a: a.state == "scheduled")
-        to_skip.write({"state": "cancelled", "error_message": _("Skipped by %s", self.env.user.name)})
+        to_skip.write(
+            {"state": "cancelled", "error_message": _("Skipped by %s", self.env.user.name)}
+        )
         return True
 
     def action_cancel(self):
@@ -148,13 +148,18 @@ class SubscriptionPaymentAttempt(models.Model):
         if invoice.state != "posted":
             self.write({"state": "cancelled", "error_message": _("The invoice is not posted.")})
             return False
-        token = self.token_id if self.state == "processing" else (
-            self.subscription_id.payment_token_id or self.token_id
+        token = (
+            self.token_id
+            if self.state == "processing"
+            else (self.subscription_id.payment_token_id or self.token_id)
         )
         if not token or not token.active:
             self._record_result(
-                {"state": "failed", "decline_code": "payment_method_missing",
-                 "error_message": _("No saved payment method.")}
+                {
+                    "state": "failed",
+                    "decline_code": "payment_method_missing",
+                    "error_message": _("No saved payment method."),
+                }
             )
             return False
         if self.state == "scheduled":
@@ -169,8 +174,8 @@ class SubscriptionPaymentAttempt(models.Model):
                 }
             )
         if self.channel == "transaction" and not self.transaction_id:
-            self.transaction_id = self.env["payment.transaction"].sudo().create(
-                self._prepare_transaction_values()
+            self.transaction_id = (
+                self.env["payment.transaction"].sudo().create(self._prepare_transaction_values())
             )
         return True
 
@@ -259,8 +264,12 @@ class SubscriptionPaymentAttempt(models.Model):
             return True
         code = declines.normalize(result.get("decline_code")) or "generic_decline"
         previous = self.search_count(
-            [("invoice_id", "=", self.invoice_id.id), ("state", "=", "failed"),
-             ("decline_code", "=", code), ("id", "!=", self.id)]
+            [
+                ("invoice_id", "=", self.invoice_id.id),
+                ("state", "=", "failed"),
+                ("decline_code", "=", code),
+                ("id", "!=", self.id),
+            ]
         )
         self.write(
             {
@@ -279,8 +288,12 @@ class SubscriptionPaymentAttempt(models.Model):
     def _get_due_domain(self, now):
         return [
             "|",
-            "&", ("state", "=", "scheduled"), ("scheduled_date", "<=", now),
-            "&", ("state", "=", "processing"), ("executed_at", "<=", now - STALE_PROCESSING),
+            "&",
+            ("state", "=", "scheduled"),
+            ("scheduled_date", "<=", now),
+            "&",
+            ("state", "=", "processing"),
+            ("executed_at", "<=", now - STALE_PROCESSING),
         ]
 
     @api.model
@@ -316,9 +329,9 @@ class SubscriptionPaymentAttempt(models.Model):
         same idempotency key, which providers deduplicate.
         """
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param(
-                "subscription_billing.attempt_batch_size", DEFAULT_BATCH_SIZE
-            )
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("subscription_billing.attempt_batch_size", DEFAULT_BATCH_SIZE)
         )
         now = fields.Datetime.now()
         commit = not getattr(threading.current_thread(), "testing", False)
@@ -339,15 +352,18 @@ class SubscriptionPaymentAttempt(models.Model):
                     _logger.warning("Payment attempt %s failed: %s", attempt.idempotency_key, error)
                     with self.env.cr.savepoint():
                         attempt._record_result(
-                            {"state": "failed", "decline_code": "processing_error",
-                             "error_message": str(error)}
+                            {
+                                "state": "failed",
+                                "decline_code": "processing_error",
+                                "error_message": str(error),
+                            }
                         )
                     go_on = False
                 if commit:
                     # commit: phase 1 must be durable before the request
                     # leaves (a crash then re-sends with the same key), and
                     # phase 2's outcome must survive the rest of the batch.
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                 if not go_on:
                     break
             done += 1

@@ -42,8 +42,17 @@ STRIPE_EVENT_HANDLERS = {
 STRIPE_PENDING_STATUSES = ("processing", "requires_action", "requires_capture")
 # Keys of a Stripe object kept in the event log (no card or billing details).
 SUMMARY_KEYS = (
-    "id", "object", "status", "amount", "amount_refunded", "currency", "customer",
-    "payment_intent", "charge", "reason", "metadata",
+    "id",
+    "object",
+    "status",
+    "amount",
+    "amount_refunded",
+    "currency",
+    "customer",
+    "payment_intent",
+    "charge",
+    "reason",
+    "metadata",
 )
 
 
@@ -83,13 +92,18 @@ class ResCompany(models.Model):
             key = company.subscription_stripe_secret_key
             if company.subscription_stripe_enabled and not key:
                 raise ValidationError(
-                    self.env._("Enter the Stripe secret key of %(company)s before enabling "
-                                "Stripe.", company=company.name)
+                    self.env._(
+                        "Enter the Stripe secret key of %(company)s before enabling Stripe.",
+                        company=company.name,
+                    )
                 )
             if key and key.startswith("pk_"):
                 raise ValidationError(
-                    self.env._("The Stripe key of %(company)s is a publishable key (pk_...): "
-                               "enter the secret key (sk_... or rk_...).", company=company.name)
+                    self.env._(
+                        "The Stripe key of %(company)s is a publishable key (pk_...): "
+                        "enter the secret key (sk_... or rk_...).",
+                        company=company.name,
+                    )
                 )
 
     # === BUSINESS METHODS ===#
@@ -303,8 +317,11 @@ class SubscriptionPaymentAttempt(models.Model):
             "state": "failed",
             "decline_code": error.get("decline_code") or error.get("code") or "card_declined",
             "error_message": error.get("message")
-            or self.env._("Stripe payment %(intent)s ended with status %(status)s.",
-                          intent=intent.get("id"), status=status),
+            or self.env._(
+                "Stripe payment %(intent)s ended with status %(status)s.",
+                intent=intent.get("id"),
+                status=status,
+            ),
         }
 
     def _record_result(self, result):
@@ -343,7 +360,8 @@ class SubscriptionPaymentAttempt(models.Model):
                 body=self.env._(
                     "Stripe collected payment %(intent)s for %(invoice)s, which was already paid "
                     "or reversed: refund it in Stripe or record it as a customer credit.",
-                    intent=memo, invoice=invoice.name,
+                    intent=memo,
+                    invoice=invoice.name,
                 ),
             )
             return existing
@@ -354,7 +372,8 @@ class SubscriptionPaymentAttempt(models.Model):
                 body=self.env._(
                     "Stripe collected payment %(intent)s for %(invoice)s, but no bank journal "
                     "exists to record it: register the payment by hand.",
-                    intent=memo, invoice=invoice.name,
+                    intent=memo,
+                    invoice=invoice.name,
                 ),
             )
             return Payment
@@ -391,11 +410,15 @@ class SubscriptionStripeEvent(models.Model):
     livemode = fields.Boolean(readonly=True)
     object_ref = fields.Char(string="Stripe Object", readonly=True)
     attempt_id = fields.Many2one(
-        "subscription.payment.attempt", readonly=True, ondelete="set null",
+        "subscription.payment.attempt",
+        readonly=True,
+        ondelete="set null",
         index="btree_not_null",
     )
     subscription_id = fields.Many2one(
-        "subscription.subscription", readonly=True, ondelete="set null",
+        "subscription.subscription",
+        readonly=True,
+        ondelete="set null",
         index="btree_not_null",
     )
     result = fields.Selection(
@@ -407,8 +430,11 @@ class SubscriptionStripeEvent(models.Model):
     payload_summary = fields.Text(readonly=True)
 
     _sql_constraints = [
-        ("stripe_event_id_uniq", "unique(stripe_event_id)",
-         "A Stripe event is recorded only once."),
+        (
+            "stripe_event_id_uniq",
+            "unique(stripe_event_id)",
+            "A Stripe event is recorded only once.",
+        ),
     ]
 
     # === BUSINESS METHODS - ENTRY POINTS ===#
@@ -424,9 +450,15 @@ class SubscriptionStripeEvent(models.Model):
         """
         if not signature:
             return None, None
-        companies = self.env["res.company"].sudo().search(
-            [("subscription_stripe_enabled", "=", True),
-             ("subscription_stripe_webhook_secret", "!=", False)]
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search(
+                [
+                    ("subscription_stripe_enabled", "=", True),
+                    ("subscription_stripe_webhook_secret", "!=", False),
+                ]
+            )
         )
         for company in companies:
             try:
@@ -461,7 +493,8 @@ class SubscriptionStripeEvent(models.Model):
                 "object_ref": data.get("id"),
                 "payload_summary": json.dumps(
                     {key: data[key] for key in SUMMARY_KEYS if data.get(key) is not None},
-                    indent=1, sort_keys=True,
+                    indent=1,
+                    sort_keys=True,
                 ),
             }
         )
@@ -483,9 +516,13 @@ class SubscriptionStripeEvent(models.Model):
         attempt_ref = (metadata or {}).get("odoo_attempt_id")
         if not attempt and attempt_ref and str(attempt_ref).isdigit():
             attempt = Attempt.search(
-                [("id", "=", int(attempt_ref)), *company_domain,
-                 "|", ("stripe_payment_intent_id", "=", False),
-                 ("stripe_payment_intent_id", "=", intent_id)],
+                [
+                    ("id", "=", int(attempt_ref)),
+                    *company_domain,
+                    "|",
+                    ("stripe_payment_intent_id", "=", False),
+                    ("stripe_payment_intent_id", "=", intent_id),
+                ],
                 limit=1,
             )
         if attempt:
@@ -503,8 +540,9 @@ class SubscriptionStripeEvent(models.Model):
         if not attempt:
             return
         if attempt.state != "succeeded":
-            attempt._record_result({"state": "succeeded", "decline_code": None,
-                                    "error_message": None})
+            attempt._record_result(
+                {"state": "succeeded", "decline_code": None, "error_message": None}
+            )
         else:
             # Already recorded synchronously; make sure the invoice is paid anyway.
             attempt._stripe_register_payment()
@@ -526,13 +564,15 @@ class SubscriptionStripeEvent(models.Model):
             body = self.env._(
                 "Stripe refunded payment %(intent)s in full (%(amount)s). Issue a credit note "
                 "if the invoice is not due anymore.",
-                intent=charge.get("payment_intent"), amount=amount,
+                intent=charge.get("payment_intent"),
+                amount=amount,
             )
         else:
             body = self.env._(
                 "Stripe refunded %(amount)s of payment %(intent)s. Issue a credit note for the "
                 "refunded part if it is not due anymore.",
-                amount=amount, intent=charge.get("payment_intent"),
+                amount=amount,
+                intent=charge.get("payment_intent"),
             )
         self._stripe_post_note(attempt, body)
 
@@ -545,7 +585,9 @@ class SubscriptionStripeEvent(models.Model):
         body = self.env._(
             "The customer disputed Stripe payment %(intent)s (%(amount)s, reason: %(reason)s). "
             "Answer the dispute in the Stripe dashboard before its deadline.",
-            intent=dispute.get("payment_intent"), amount=amount, reason=reason,
+            intent=dispute.get("payment_intent"),
+            amount=amount,
+            reason=reason,
         )
         self._stripe_post_note(attempt, body)
         due_by = (dispute.get("evidence_details") or {}).get("due_by")
@@ -567,7 +609,8 @@ class SubscriptionStripeEvent(models.Model):
         card = method if is_source else (method.get("card") or {})
         card_changed = self.event_type == "payment_method.automatically_updated" or (
             any(key in previous for key in ("last4", "exp_month", "exp_year", "number"))
-            if is_source else "card" in previous
+            if is_source
+            else "card" in previous
         )
         tokens = self.env["payment.token"]._subscription_stripe_search_by_method(
             method.get("id"), self.company_id
@@ -588,8 +631,10 @@ class SubscriptionStripeEvent(models.Model):
         body = self.env._(
             "Stripe updated the saved card %(brand)s ending in %(last4)s (expires "
             "%(month)s/%(year)s).",
-            brand=(card.get("brand") or "").title(), last4=last4 or "?",
-            month=card.get("exp_month") or "?", year=card.get("exp_year") or "?",
+            brand=(card.get("brand") or "").title(),
+            last4=last4 or "?",
+            month=card.get("exp_month") or "?",
+            year=card.get("exp_year") or "?",
         )
         for subscription in subscriptions:
             subscription.message_post(body=body)
@@ -600,8 +645,10 @@ class SubscriptionStripeEvent(models.Model):
 
     @api.model
     def _stripe_format_amount(self, minor_amount, currency_code):
-        currency = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "=", (currency_code or "").upper())], limit=1
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", (currency_code or "").upper())], limit=1)
         )
         if not currency or minor_amount is None:
             return f"{minor_amount} {currency_code or ''}".strip()
@@ -621,7 +668,11 @@ class SubscriptionStripeEvent(models.Model):
         if subscription.user_id and subscription.user_id.active and not subscription.user_id.share:
             return subscription.user_id
         managers = self.env.ref("subscription_core.group_subscription_manager").users.filtered(
-            lambda u: u.active and not u.share and subscription.company_id in u.company_ids
-            and u.id != SUPERUSER_ID
+            lambda u: (
+                u.active
+                and not u.share
+                and subscription.company_id in u.company_ids
+                and u.id != SUPERUSER_ID
+            )
         )
         return managers[:1] or self.env.ref("base.user_admin")

@@ -41,7 +41,9 @@ class SubscriptionSubscription(models.Model):
         readonly=False,
         precompute=True,
     )
-    invoice_ids = fields.One2many("account.move", "subscription_id", string="Invoices", readonly=True)
+    invoice_ids = fields.One2many(
+        "account.move", "subscription_id", string="Invoices", readonly=True
+    )
     invoice_count = fields.Integer(compute="_compute_invoice_count")
     payment_attempt_ids = fields.One2many(
         "subscription.payment.attempt", "subscription_id", string="Payment Attempts", readonly=True
@@ -59,7 +61,9 @@ class SubscriptionSubscription(models.Model):
         copy=False,
         tracking=True,
     )
-    dunning_start_date = fields.Date(readonly=True, copy=False, help="Day of the first failed payment.")
+    dunning_start_date = fields.Date(
+        readonly=True, copy=False, help="Day of the first failed payment."
+    )
     dunning_step_id = fields.Many2one(
         "subscription.dunning.step", string="Last Dunning Step", readonly=True, copy=False
     )
@@ -80,23 +84,31 @@ class SubscriptionSubscription(models.Model):
 
     def _compute_invoice_count(self):
         counts = dict(
-            self.env["account.move"].sudo()._read_group(
-                [("subscription_id", "in", self.ids)], ["subscription_id"], ["__count"]
-            )
+            self.env["account.move"]
+            .sudo()
+            ._read_group([("subscription_id", "in", self.ids)], ["subscription_id"], ["__count"])
         )
         for sub in self:
             sub.invoice_count = counts.get(sub, 0)
 
     def _compute_amount_due(self):
-        groups = self.env["account.move"].sudo()._read_group(
-            self._unpaid_invoice_domain(), ["subscription_id"], ["amount_residual_signed:sum"]
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                self._unpaid_invoice_domain(), ["subscription_id"], ["amount_residual_signed:sum"]
+            )
         )
         due = {sub: amount for sub, amount in groups}
         for sub in self:
             amount = due.get(sub, 0.0)
-            sub.amount_due = sub.company_id.currency_id._convert(
-                amount, sub.currency_id, sub.company_id, fields.Date.context_today(self)
-            ) if amount else 0.0
+            sub.amount_due = (
+                sub.company_id.currency_id._convert(
+                    amount, sub.currency_id, sub.company_id, fields.Date.context_today(self)
+                )
+                if amount
+                else 0.0
+            )
 
     def _unpaid_invoice_domain(self):
         return [
@@ -113,18 +125,29 @@ class SubscriptionSubscription(models.Model):
             provider = token.provider_id
             if token.partner_id.commercial_partner_id != sub.commercial_partner_id:
                 raise ValidationError(
-                    _("%(token)s belongs to another customer than %(name)s.",
-                      token=token.display_name, name=sub.name)
+                    _(
+                        "%(token)s belongs to another customer than %(name)s.",
+                        token=token.display_name,
+                        name=sub.name,
+                    )
                 )
             if provider.state not in ("enabled", "test") or not provider.allow_tokenization:
                 raise ValidationError(
-                    _("%(provider)s is not an enabled provider that saves payment methods.",
-                      provider=provider.name)
+                    _(
+                        "%(provider)s is not an enabled provider that saves payment methods.",
+                        provider=provider.name,
+                    )
                 )
-            if provider.available_currency_ids and sub.currency_id not in provider.available_currency_ids:
+            if (
+                provider.available_currency_ids
+                and sub.currency_id not in provider.available_currency_ids
+            ):
                 raise ValidationError(
-                    _("%(provider)s does not accept payments in %(currency)s.",
-                      provider=provider.name, currency=sub.currency_id.name)
+                    _(
+                        "%(provider)s does not accept payments in %(currency)s.",
+                        provider=provider.name,
+                        currency=sub.currency_id.name,
+                    )
                 )
 
     @api.constrains("billing_mode", "payment_token_id")
@@ -132,8 +155,10 @@ class SubscriptionSubscription(models.Model):
         for sub in self:
             if sub.billing_mode == "auto_charge" and not sub.payment_token_id:
                 raise ValidationError(
-                    _("%(name)s is charged automatically: choose a saved payment method.",
-                      name=sub.name)
+                    _(
+                        "%(name)s is charged automatically: choose a saved payment method.",
+                        name=sub.name,
+                    )
                 )
 
     def write(self, vals):
@@ -147,7 +172,9 @@ class SubscriptionSubscription(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
         action["domain"] = [("subscription_id", "=", self.id)]
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
@@ -174,30 +201,47 @@ class SubscriptionSubscription(models.Model):
     # === INVOICING ===#
 
     def _on_period_started(self, event):
-        super()._on_period_started(event)
+        res = super()._on_period_started(event)
         if self.state in BILLED_STATES:
             self._create_period_invoice()
+        return res
 
     def _get_invoice_journal(self):
         self.ensure_one()
         journal = self.company_id.subscription_journal_id
         if not journal:
-            journal = self.env["account.journal"].sudo().search(
-                [("type", "=", "sale"), *self.env["account.journal"]._check_company_domain(self.company_id)],
-                limit=1,
+            journal = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [
+                        ("type", "=", "sale"),
+                        *self.env["account.journal"]._check_company_domain(self.company_id),
+                    ],
+                    limit=1,
+                )
             )
         if not journal:
             raise UserError(
-                _("%(company)s has no sales journal to invoice subscriptions.",
-                  company=self.company_id.name)
+                _(
+                    "%(company)s has no sales journal to invoice subscriptions.",
+                    company=self.company_id.name,
+                )
             )
         return journal
 
     def _period_invoice(self, period_start):
-        return self.env["account.move"].sudo().search(
-            [("subscription_id", "=", self.id), ("subscription_period_start", "=", period_start),
-             ("subscription_invoice_kind", "=", "period")],
-            limit=1,
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("subscription_id", "=", self.id),
+                    ("subscription_period_start", "=", period_start),
+                    ("subscription_invoice_kind", "=", "period"),
+                ],
+                limit=1,
+            )
         )
 
     def _create_period_invoice(self):
@@ -209,8 +253,10 @@ class SubscriptionSubscription(models.Model):
         existing = self._period_invoice(start)
         if existing:
             return existing
-        adjustments = self.env["subscription.billing.adjustment"].sudo().search(
-            [("subscription_id", "=", self.id), ("invoice_id", "=", False)]
+        adjustments = (
+            self.env["subscription.billing.adjustment"]
+            .sudo()
+            .search([("subscription_id", "=", self.id), ("invoice_id", "=", False)])
         )
         lines = self._prepare_period_line_values(start, end) + [
             self._prepare_invoice_line_values(
@@ -221,8 +267,11 @@ class SubscriptionSubscription(models.Model):
         total = sum(line["quantity"] * line["price_unit"] for line in lines)
         if float_is_zero(total, precision_rounding=self.currency_id.rounding):
             return self.env["account.move"]
-        invoice = self.env["account.move"].sudo().with_company(self.company_id).create(
-            self._prepare_invoice_values("period", start, end, lines)
+        invoice = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(self._prepare_invoice_values("period", start, end, lines))
         )
         adjustments.invoice_id = invoice
         invoice.action_post()
@@ -256,8 +305,13 @@ class SubscriptionSubscription(models.Model):
         lines = [
             self._prepare_invoice_line_values(
                 self.tier_id.product_id,
-                _("%(tier)s (%(cycle)s), %(start)s to %(end)s",
-                  tier=self.tier_id.name, cycle=self.cycle_id.name, start=start, end=last_day),
+                _(
+                    "%(tier)s (%(cycle)s), %(start)s to %(end)s",
+                    tier=self.tier_id.name,
+                    cycle=self.cycle_id.name,
+                    start=start,
+                    end=last_day,
+                ),
                 self.quantity,
                 self.price_unit,
                 start,
@@ -268,8 +322,12 @@ class SubscriptionSubscription(models.Model):
             lines.append(
                 self._prepare_invoice_line_values(
                     line.addon_id.product_id,
-                    _("%(addon)s, %(start)s to %(end)s",
-                      addon=line.addon_id.name, start=start, end=last_day),
+                    _(
+                        "%(addon)s, %(start)s to %(end)s",
+                        addon=line.addon_id.name,
+                        start=start,
+                        end=last_day,
+                    ),
                     line.quantity,
                     line.price_unit,
                     start,
@@ -297,8 +355,10 @@ class SubscriptionSubscription(models.Model):
 
     def _get_fiscal_position(self):
         self.ensure_one()
-        return self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(
-            self.partner_id
+        return (
+            self.env["account.fiscal.position"]
+            .with_company(self.company_id)
+            ._get_fiscal_position(self.partner_id)
         )
 
     def _prepare_invoice_values(self, kind, start, end, lines, move_type="out_invoice"):
@@ -321,13 +381,14 @@ class SubscriptionSubscription(models.Model):
         }
 
     def _on_plan_changed(self, event, preview):
-        super()._on_plan_changed(event, preview)
+        res = super()._on_plan_changed(event, preview)
         if self.state not in BILLED_STATES or not (preview["credit"] or preview["charge"]):
-            return
-        start, end = self.current_period_start, self.current_period_end
+            return res
+        end = self.current_period_end
         product = self.tier_id.product_id
-        charge_name = _("Proration: %(plan)s until %(end)s", plan=self.tier_id.name,
-                        end=end - timedelta(days=1))
+        charge_name = _(
+            "Proration: %(plan)s until %(end)s", plan=self.tier_id.name, end=end - timedelta(days=1)
+        )
         credit_name = _("Unused time on the previous plan")
         cycle_changed = event.event_type in ("upgraded", "downgraded") and preview.get("new_period")
         if self.company_id.subscription_proration_mode == "next_invoice" and not cycle_changed:
@@ -337,33 +398,56 @@ class SubscriptionSubscription(models.Model):
             if preview["credit"]:
                 values.append({"name": credit_name, "amount": -preview["credit"]})
             self.env["subscription.billing.adjustment"].sudo().create(
-                [{**vals, "subscription_id": self.id, "event_id": event.id,
-                  "product_id": product.id, "date_from": event.effective_date, "date_to": end}
-                 for vals in values]
+                [
+                    {
+                        **vals,
+                        "subscription_id": self.id,
+                        "event_id": event.id,
+                        "product_id": product.id,
+                        "date_from": event.effective_date,
+                        "date_to": end,
+                    }
+                    for vals in values
+                ]
             )
-            return
+            return res
         net = preview["net"]
         if float_is_zero(net, precision_rounding=self.currency_id.rounding):
-            return
+            return res
         lines = []
         sign = 1 if net > 0 else -1
         if preview["charge"]:
-            lines.append(self._prepare_invoice_line_values(
-                product, charge_name, 1, sign * preview["charge"], event.effective_date, end))
+            lines.append(
+                self._prepare_invoice_line_values(
+                    product, charge_name, 1, sign * preview["charge"], event.effective_date, end
+                )
+            )
         if preview["credit"]:
-            lines.append(self._prepare_invoice_line_values(
-                product, credit_name, 1, -sign * preview["credit"], event.effective_date, end))
-        invoice = self.env["account.move"].sudo().with_company(self.company_id).create(
-            self._prepare_invoice_values(
-                "proration", event.effective_date, end, lines,
-                move_type="out_invoice" if net > 0 else "out_refund",
+            lines.append(
+                self._prepare_invoice_line_values(
+                    product, credit_name, 1, -sign * preview["credit"], event.effective_date, end
+                )
+            )
+        invoice = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(
+                self._prepare_invoice_values(
+                    "proration",
+                    event.effective_date,
+                    end,
+                    lines,
+                    move_type="out_invoice" if net > 0 else "out_refund",
+                )
             )
         )
         invoice.action_post()
         self._after_invoice_posted(invoice)
+        return res
 
     def _on_ended(self, event):
-        super()._on_ended(event)
+        res = super()._on_ended(event)
         self.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").write(
             {"state": "cancelled", "error_message": _("The subscription ended.")}
         )
@@ -382,13 +466,22 @@ class SubscriptionSubscription(models.Model):
                 event.effective_date,
                 self.current_period_end,
             )
-            credit = self.env["account.move"].sudo().with_company(self.company_id).create(
-                self._prepare_invoice_values(
-                    "credit", event.effective_date, self.current_period_end, [line],
-                    move_type="out_refund",
+            credit = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(self.company_id)
+                .create(
+                    self._prepare_invoice_values(
+                        "credit",
+                        event.effective_date,
+                        self.current_period_end,
+                        [line],
+                        move_type="out_refund",
+                    )
                 )
             )
             credit.action_post()
+        return res
 
     # === CHARGING AND DUNNING ===#
 
@@ -400,7 +493,9 @@ class SubscriptionSubscription(models.Model):
         """Schedule the next attempt to charge ``invoice``."""
         self.ensure_one()
         Attempt = self.env["subscription.payment.attempt"].sudo()
-        last = Attempt.search([("invoice_id", "=", invoice.id)], order="attempt_number desc", limit=1)
+        last = Attempt.search(
+            [("invoice_id", "=", invoice.id)], order="attempt_number desc", limit=1
+        )
         if last.state in ("scheduled", "processing"):
             if last.state == "scheduled" and last.scheduled_date > when:
                 last.scheduled_date = when
@@ -467,8 +562,9 @@ class SubscriptionSubscription(models.Model):
             )
             was_dunning = sub.dunning_state != "none"
             if was_dunning:
-                sub.write({"dunning_state": "none", "next_dunning_date": False,
-                           "dunning_step_id": False})
+                sub.write(
+                    {"dunning_state": "none", "next_dunning_date": False, "dunning_step_id": False}
+                )
             if sub.state in ("past_due", "suspended"):
                 sub._set_recovered(note=_("All invoices are paid."))
             if was_dunning:
@@ -506,21 +602,34 @@ class SubscriptionSubscription(models.Model):
                 self._schedule_payment_attempt(invoice, fields.Datetime.now())
         template = step.mail_template_id
         if self.dunning_state == "hard_declined" and template and step.final_action == "none":
-            template = self.env.ref(
-                "subscription_billing.mail_template_card_update_needed", raise_if_not_found=False
-            ) or template
+            template = (
+                self.env.ref(
+                    "subscription_billing.mail_template_card_update_needed",
+                    raise_if_not_found=False,
+                )
+                or template
+            )
         if template:
             self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        if step.send_sms and "sms" in self.env.registry._init_modules and hasattr(self, "_message_sms"):
+        if (
+            step.send_sms
+            and "sms" in self.env.registry._init_modules
+            and hasattr(self, "_message_sms")
+        ):
             self._message_sms(
-                _("Your payment for %(name)s failed. Update your payment method: %(url)s",
-                  name=self.name, url=self.get_base_url() + self.get_portal_url())
+                _(
+                    "Your payment for %(name)s failed. Update your payment method: %(url)s",
+                    name=self.name,
+                    url=self.get_base_url() + self.get_portal_url(),
+                )
             )
         if step.create_activity:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_("Payment failing since %(date)s", date=self.dunning_start_date),
-                user_id=(step.activity_user_id or self.user_id or self.env.ref("base.user_admin")).id,
+                user_id=(
+                    step.activity_user_id or self.user_id or self.env.ref("base.user_admin")
+                ).id,
             )
         if step.final_action == "suspend":
             self._set_suspended(note=_("Suspended after failed payments."))

@@ -18,8 +18,12 @@ class BillingCommon(SubscriptionCommon, AccountTestInvoicingCommon):
         super().setUpClass()
         cls.env.user.groups_id |= cls.env.ref("subscription_core.group_subscription_manager")
         cls.tax_10 = cls.env["account.tax"].create(
-            {"name": "Sales 10%", "amount": 10.0, "type_tax_use": "sale",
-             "company_id": cls.company.id}
+            {
+                "name": "Sales 10%",
+                "amount": 10.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
         )
         (cls.tier_basic | cls.tier_pro | cls.tier_enterprise).product_id.taxes_id = cls.tax_10
         (cls.addon_storage | cls.addon_support).product_id.taxes_id = cls.tax_10
@@ -36,15 +40,19 @@ class BillingCommon(SubscriptionCommon, AccountTestInvoicingCommon):
 
     @classmethod
     def _create_token(cls, partner, simulated_state):
-        return cls.env["payment.token"].sudo().create(
-            {
-                "provider_id": cls.provider.id,
-                "payment_method_id": cls.payment_method.id,
-                "partner_id": partner.id,
-                "provider_ref": f"demo-{simulated_state}-{partner.id}",
-                "payment_details": "4242",
-                "demo_simulated_state": simulated_state,
-            }
+        return (
+            cls.env["payment.token"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": cls.provider.id,
+                    "payment_method_id": cls.payment_method.id,
+                    "partner_id": partner.id,
+                    "provider_ref": f"demo-{simulated_state}-{partner.id}",
+                    "payment_details": "4242",
+                    "demo_simulated_state": simulated_state,
+                }
+            )
         )
 
     def _declines_as(self, code):

@@ -45,8 +45,11 @@ class TestCharging(BillingCommon):
         self.assertEqual(sub.next_dunning_date, date(2026, 4, 2))
         self.assertEqual(sub.event_ids.sorted("id")[-1].event_type, "payment_failed")
         self.assertTrue(
-            sub.message_ids.filtered(lambda m: "payment" in (m.subject or "").lower()
-                                     or "payment" in (m.body or "").lower()),
+            sub.message_ids.filtered(
+                lambda m: (
+                    "payment" in (m.subject or "").lower() or "payment" in (m.body or "").lower()
+                )
+            ),
             "the customer is told",
         )
 
@@ -97,8 +100,10 @@ class TestCharging(BillingCommon):
         sub = self._billed_subscription(token=self.token_ok)
         invoice = sub.invoice_ids
         Tx = type(self.env["payment.transaction"])
-        with patch.object(Tx, "_send_payment_request", side_effect=RuntimeError("worker killed")), \
-                mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"):
+        with (
+            patch.object(Tx, "_send_payment_request", side_effect=RuntimeError("worker killed")),
+            mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"),
+        ):
             self._process_attempts("2026-04-01 10:00:00")
         first = sub.payment_attempt_ids
         self.assertEqual(first.state, "failed", "the crash is recorded as a soft failure")
@@ -138,8 +143,10 @@ class TestCharging(BillingCommon):
                 raise RuntimeError("provider exploded")
             return original(attempt)
 
-        with patch.object(type(bad), "_send_charge", send_charge), \
-                mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"):
+        with (
+            patch.object(type(bad), "_send_charge", send_charge),
+            mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"),
+        ):
             result = self._process_attempts("2026-04-01 10:00:00")
         self.assertEqual(result["done"], 3)
         self.assertEqual(
@@ -174,13 +181,21 @@ class TestCharging(BillingCommon):
     def test_query_budget_of_renewal_with_invoice(self):
         """The renewal-with-invoice batch costs a constant number of queries
         per subscription."""
+
         def run(count, day):
             with freeze_time(date(2026, 1, day)):
                 subs = self.env["subscription.subscription"].create(
-                    [{"partner_id": self.customer.id, "tier_id": self.tier_basic.id,
-                      "cycle_id": self.monthly.id, "date_start": date(2026, 1, day),
-                      "payment_token_id": self.token_ok.id, "billing_mode": "auto_charge"}
-                     for _i in range(count)]
+                    [
+                        {
+                            "partner_id": self.customer.id,
+                            "tier_id": self.tier_basic.id,
+                            "cycle_id": self.monthly.id,
+                            "date_start": date(2026, 1, day),
+                            "payment_token_id": self.token_ok.id,
+                            "billing_mode": "auto_charge",
+                        }
+                        for _i in range(count)
+                    ]
                 )
                 subs.action_start()
             self._process_attempts(f"2026-01-{day:02d} 12:00:00")
@@ -195,5 +210,9 @@ class TestCharging(BillingCommon):
 
         small_renew, small_charge = run(2, 3)
         large_renew, large_charge = run(6, 4)
-        self.assertLessEqual((large_renew - small_renew) / 4, 90, "renewal + invoice per subscription")
-        self.assertLessEqual((large_charge - small_charge) / 4, 160, "charge + reconcile per attempt")
+        self.assertLessEqual(
+            (large_renew - small_renew) / 4, 90, "renewal + invoice per subscription"
+        )
+        self.assertLessEqual(
+            (large_charge - small_charge) / 4, 160, "charge + reconcile per attempt"
+        )

@@ -38,7 +38,9 @@ class TestDunning(BillingCommon):
             self._day(sub, offset)
         self.assertEqual(self._attempt_days(sub), [0, 1, 3])
         self.assertTrue(all(a.state == "failed" for a in sub.payment_attempt_ids))
-        self.assertEqual(sub.dunning_step_id, self.env.ref("subscription_billing.dunning_step_day3"))
+        self.assertEqual(
+            sub.dunning_step_id, self.env.ref("subscription_billing.dunning_step_day3")
+        )
         # The card works again: the day-5 retry recovers.
         sub.payment_token_id.sudo().demo_simulated_state = "done"
         self._day(sub, 5)
@@ -148,8 +150,10 @@ class TestDunning(BillingCommon):
 
     def test_dunning_query_budget(self):
         def run(count, day):
-            subs = [self._billed_subscription(on=date(2026, 4, day), token=self.token_fail)
-                    for _i in range(count)]
+            subs = [
+                self._billed_subscription(on=date(2026, 4, day), token=self.token_fail)
+                for _i in range(count)
+            ]
             self._process_attempts(f"2026-04-{day:02d} 10:00:00")
             self.env.flush_all()
             self.env.invalidate_all()

@@ -77,20 +77,26 @@ class TestInvoicing(BillingCommon):
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation):
             with self.env.cr.savepoint():
                 invoice.copy(
-                    {"subscription_id": sub.id, "subscription_invoice_kind": "period",
-                     "subscription_period_start": invoice.subscription_period_start}
+                    {
+                        "subscription_id": sub.id,
+                        "subscription_invoice_kind": "period",
+                        "subscription_period_start": invoice.subscription_period_start,
+                    }
                 )
 
     def test_other_currency_and_fiscal_position(self):
         fiscal_position = self.env["account.fiscal.position"].create(
             {
                 "name": "Export",
-                "tax_ids": [(0, 0, {"tax_src_id": self.tax_10.id,
-                                    "tax_dest_id": self.tax_sale_a.id})],
+                "tax_ids": [
+                    (0, 0, {"tax_src_id": self.tax_10.id, "tax_dest_id": self.tax_sale_a.id})
+                ],
             }
         )
         self.other_customer.property_account_position_id = fiscal_position
-        sub = self._billed_subscription(partner=self.other_customer, currency_id=self.other_currency.id)
+        sub = self._billed_subscription(
+            partner=self.other_customer, currency_id=self.other_currency.id
+        )
         invoice = self._period_invoices(sub)
         self.assertEqual(invoice.currency_id, self.other_currency)
         self.assertEqual(invoice.amount_untaxed, 20.0)
@@ -104,9 +110,7 @@ class TestInvoicing(BillingCommon):
         proration = sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration")
         self.assertEqual(proration.move_type, "out_invoice")
         self.assertEqual(proration.amount_untaxed, 20.0)
-        self.assertEqual(
-            sorted(proration.invoice_line_ids.mapped("price_subtotal")), [-10.0, 30.0]
-        )
+        self.assertEqual(sorted(proration.invoice_line_ids.mapped("price_subtotal")), [-10.0, 30.0])
         self.assertEqual(proration.subscription_period_end, date(2026, 5, 1))
 
     def test_downgrade_now_gives_credit_note(self):
@@ -122,13 +126,17 @@ class TestInvoicing(BillingCommon):
         sub = self._billed_subscription(on=date(2026, 4, 1), quantity=3)
         with freeze_time("2026-04-21"):
             sub.change_plan(tier_id=self.tier_pro.id)
-        self.assertFalse(sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration"))
+        self.assertFalse(
+            sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration")
+        )
         self._renew("2026-05-01")
         invoice = self._period_invoices(sub)[-1]
         self.assertEqual(invoice.subscription_period_start, date(2026, 5, 1))
         self.assertEqual(invoice.amount_untaxed, 90.0 + 30.0 - 10.0)
         self._renew("2026-06-01")
-        self.assertEqual(self._period_invoices(sub)[-1].amount_untaxed, 90.0, "adjustments billed once")
+        self.assertEqual(
+            self._period_invoices(sub)[-1].amount_untaxed, 90.0, "adjustments billed once"
+        )
 
     def test_credit_note_on_immediate_cancellation(self):
         self.company.subscription_credit_on_cancel = True
@@ -158,9 +166,15 @@ class TestInvoicing(BillingCommon):
         Sub = self.env["subscription.subscription"].with_context(tracking_disable=True)
         with freeze_time("2026-01-01"):
             subs = Sub.create(
-                [{"partner_id": partner.id, "tier_id": self.tier_enterprise.id,
-                  "cycle_id": self.monthly.id, "date_start": date(2026, 1, 1)}
-                 for _i in range(1010)]
+                [
+                    {
+                        "partner_id": partner.id,
+                        "tier_id": self.tier_enterprise.id,
+                        "cycle_id": self.monthly.id,
+                        "date_start": date(2026, 1, 1),
+                    }
+                    for _i in range(1010)
+                ]
             )
             subs.action_start()
         self.assertFalse(subs.invoice_ids)
@@ -168,6 +182,7 @@ class TestInvoicing(BillingCommon):
         self.assertEqual([c["done"] for c in calls], [500, 500, 10, 0])
         self.env.cr.execute(
             "SELECT count(*), count(DISTINCT (subscription_id, subscription_period_start)) "
-            "FROM account_move WHERE subscription_id = ANY(%s)", [subs.ids]
+            "FROM account_move WHERE subscription_id = ANY(%s)",
+            [subs.ids],
         )
         self.assertEqual(self.env.cr.fetchone(), (1010, 1010))

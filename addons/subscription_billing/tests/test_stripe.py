@@ -106,8 +106,11 @@ class StripeCommon(BillingCommon):
             "type": "card_error",
             "code": code,
             "message": message or "Your card was declined.",
-            "payment_intent": {"id": intent_id, "object": "payment_intent",
-                               "status": "requires_payment_method"},
+            "payment_intent": {
+                "id": intent_id,
+                "object": "payment_intent",
+                "status": "requires_payment_method",
+            },
         }
         if decline_code:
             error["decline_code"] = decline_code
@@ -130,8 +133,11 @@ class TestStripeCharge(StripeCommon):
     def test_channel(self):
         _sub, attempt = self._stripe_subscription()
         self.assertEqual(attempt._get_channel_for(self.token_stripe), "stripe")
-        self.assertEqual(attempt._get_channel_for(self.token_ok), "transaction",
-                         "a token without Stripe references goes through payment.transaction")
+        self.assertEqual(
+            attempt._get_channel_for(self.token_ok),
+            "transaction",
+            "a token without Stripe references goes through payment.transaction",
+        )
         self.company.subscription_stripe_enabled = False
         self.assertEqual(attempt._get_channel_for(self.token_stripe), "transaction")
 
@@ -141,9 +147,16 @@ class TestStripeCharge(StripeCommon):
         self.stripe_http.queue(self._payment_intent("pi_ok", amount=1100, currency="usd"))
         self._charge()
 
-        self.assertRecordValues(attempt, [{
-            "channel": "stripe", "state": "succeeded", "stripe_payment_intent_id": "pi_ok",
-        }])
+        self.assertRecordValues(
+            attempt,
+            [
+                {
+                    "channel": "stripe",
+                    "state": "succeeded",
+                    "stripe_payment_intent_id": "pi_ok",
+                }
+            ],
+        )
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(sub.dunning_state, "none")
         payment = self.env["account.payment"].search([("memo", "=", "pi_ok")])
@@ -158,7 +171,7 @@ class TestStripeCharge(StripeCommon):
         self.assertEqual(request["headers"]["Authorization"], f"Bearer {self.secret_key}")
         data = request["data"]
         decimals = invoice.currency_id.decimal_places
-        self.assertEqual(data["amount"], str(round(invoice.amount_total * 10 ** decimals)))
+        self.assertEqual(data["amount"], str(round(invoice.amount_total * 10**decimals)))
         self.assertEqual(data["currency"], invoice.currency_id.name.lower())
         self.assertEqual(data["customer"], "cus_test_a")
         self.assertEqual(data["payment_method"], "pm_card_visa")
@@ -175,11 +188,20 @@ class TestStripeCharge(StripeCommon):
     def test_amount_in_minor_units(self):
         sub, attempt = self._stripe_subscription()
         currencies = self.env["res.currency"].with_context(active_test=False)
-        for code, amount, expected in (("USD", 12.34, 1234), ("JPY", 1234, 1234),
-                                       ("KWD", 1.234, 1234)):
-            draft = attempt.new({"amount": amount, "currency_id": currencies.search(
-                [("name", "=", code)]).id, "token_id": self.token_stripe.id,
-                "subscription_id": sub.id, "invoice_id": attempt.invoice_id.id})
+        for code, amount, expected in (
+            ("USD", 12.34, 1234),
+            ("JPY", 1234, 1234),
+            ("KWD", 1.234, 1234),
+        ):
+            draft = attempt.new(
+                {
+                    "amount": amount,
+                    "currency_id": currencies.search([("name", "=", code)]).id,
+                    "token_id": self.token_stripe.id,
+                    "subscription_id": sub.id,
+                    "invoice_id": attempt.invoice_id.id,
+                }
+            )
             values = draft._prepare_stripe_payment_intent_values()
             self.assertEqual(values["amount"], expected, code)
             self.assertEqual(values["currency"], code.lower())
@@ -191,10 +213,18 @@ class TestStripeCharge(StripeCommon):
             status=402,
         )
         self._charge()
-        self.assertRecordValues(attempt, [{
-            "state": "failed", "decline_code": "insufficient_funds", "decline_type": "soft",
-            "error_message": "Insufficient funds.", "stripe_payment_intent_id": "pi_test_declined",
-        }])
+        self.assertRecordValues(
+            attempt,
+            [
+                {
+                    "state": "failed",
+                    "decline_code": "insufficient_funds",
+                    "decline_type": "soft",
+                    "error_message": "Insufficient funds.",
+                    "stripe_payment_intent_id": "pi_test_declined",
+                }
+            ],
+        )
         self.assertEqual(sub.dunning_state, "in_dunning")
         self.assertEqual(sub.state, "past_due")
         self.assertEqual(attempt.invoice_id.payment_state, "not_paid")
@@ -210,21 +240,42 @@ class TestStripeCharge(StripeCommon):
                 )
                 self.stripe_http.queue(self._card_error(code, decline_code), status=402)
                 self._charge()
-                self.assertRecordValues(attempt, [{
-                    "state": "failed", "decline_code": expected, "decline_type": "hard",
-                }])
+                self.assertRecordValues(
+                    attempt,
+                    [
+                        {
+                            "state": "failed",
+                            "decline_code": expected,
+                            "decline_type": "hard",
+                        }
+                    ],
+                )
                 self.assertEqual(sub.dunning_state, "hard_declined")
 
     def test_deleted_payment_method_is_hard(self):
         sub, attempt = self._stripe_subscription()
-        self.stripe_http.queue({"error": {
-            "type": "invalid_request_error", "code": "resource_missing", "param": "payment_method",
-            "message": "No such PaymentMethod: 'pm_card_visa'",
-        }}, status=400)
+        self.stripe_http.queue(
+            {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "param": "payment_method",
+                    "message": "No such PaymentMethod: 'pm_card_visa'",
+                }
+            },
+            status=400,
+        )
         self._charge()
-        self.assertRecordValues(attempt, [{
-            "state": "failed", "decline_code": "payment_method_missing", "decline_type": "hard",
-        }])
+        self.assertRecordValues(
+            attempt,
+            [
+                {
+                    "state": "failed",
+                    "decline_code": "payment_method_missing",
+                    "decline_type": "hard",
+                }
+            ],
+        )
         self.assertEqual(sub.dunning_state, "hard_declined")
 
     @mute_logger(STRIPE_MODEL_LOGGER)
@@ -236,12 +287,20 @@ class TestStripeCharge(StripeCommon):
             with self.subTest(status=status):
                 _sub, attempt = self._stripe_subscription()
                 # The SDK itself retries 5xx answers unless Stripe says not to.
-                self.stripe_http.queue(answer, status=status,
-                                       headers={"stripe-should-retry": "false"})
+                self.stripe_http.queue(
+                    answer, status=status, headers={"stripe-should-retry": "false"}
+                )
                 self._charge()
-                self.assertRecordValues(attempt, [{
-                    "state": "failed", "decline_code": "processing_error", "decline_type": "soft",
-                }])
+                self.assertRecordValues(
+                    attempt,
+                    [
+                        {
+                            "state": "failed",
+                            "decline_code": "processing_error",
+                            "decline_type": "soft",
+                        }
+                    ],
+                )
                 self.assertTrue(attempt.error_message)
 
     @mute_logger(STRIPE_MODEL_LOGGER)
@@ -263,8 +322,9 @@ class TestStripeCharge(StripeCommon):
         _sub, attempt = self._stripe_subscription()
         self.stripe_http.queue(self._payment_intent("pi_slow", status="processing"))
         self._charge()
-        self.assertRecordValues(attempt, [{"state": "processing",
-                                           "stripe_payment_intent_id": "pi_slow"}])
+        self.assertRecordValues(
+            attempt, [{"state": "processing", "stripe_payment_intent_id": "pi_slow"}]
+        )
         self.assertEqual(attempt.invoice_id.payment_state, "not_paid")
         # Picked up again as a stale processing attempt: the intent is read, not created.
         self.stripe_http.queue(self._payment_intent("pi_slow", status="succeeded"))
@@ -288,19 +348,27 @@ class TestStripeCharge(StripeCommon):
         settings = self.env["res.config.settings"].create({})
         self.assertTrue(settings.subscription_stripe_enabled)
         self.assertTrue(
-            settings.subscription_stripe_webhook_url.endswith("/subscription_billing/stripe/webhook")
+            settings.subscription_stripe_webhook_url.endswith(
+                "/subscription_billing/stripe/webhook"
+            )
         )
 
     def test_settings_form(self):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
-        for field in ("subscription_stripe_enabled", "subscription_stripe_secret_key",
-                      "subscription_stripe_webhook_secret", "subscription_stripe_webhook_url"):
+        for field in (
+            "subscription_stripe_enabled",
+            "subscription_stripe_secret_key",
+            "subscription_stripe_webhook_secret",
+            "subscription_stripe_webhook_url",
+        ):
             self.assertIn(f'name="{field}"', arch)
         bank = self.company_data["default_journal_bank"]
-        self.env["res.config.settings"].create({
-            "subscription_stripe_webhook_secret": "whsec_rotated",
-            "subscription_stripe_journal_id": bank.id,
-        }).execute()
+        self.env["res.config.settings"].create(
+            {
+                "subscription_stripe_webhook_secret": "whsec_rotated",
+                "subscription_stripe_journal_id": bank.id,
+            }
+        ).execute()
         self.assertEqual(self.company.subscription_stripe_webhook_secret, "whsec_rotated")
         self.assertEqual(self.company._subscription_stripe_get_journal(), bank)
 

@@ -81,12 +81,20 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertEqual(response.text, "processed")
         self.assertEqual(self.attempt.state, "succeeded")
         self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
-        self.assertRecordValues(self._stripe_events(), [{
-            "stripe_event_id": event["id"], "event_type": "payment_intent.succeeded",
-            "company_id": self.company.id, "object_ref": "pi_pending",
-            "attempt_id": self.attempt.id, "subscription_id": self.sub.id,
-            "result": "processed",
-        }])
+        self.assertRecordValues(
+            self._stripe_events(),
+            [
+                {
+                    "stripe_event_id": event["id"],
+                    "event_type": "payment_intent.succeeded",
+                    "company_id": self.company.id,
+                    "object_ref": "pi_pending",
+                    "attempt_id": self.attempt.id,
+                    "subscription_id": self.sub.id,
+                    "result": "processed",
+                }
+            ],
+        )
         self.assertFalse(self.stripe_http.requests[1:], "the webhook calls no Stripe API")
 
     def test_replayed_event_is_processed_once(self):
@@ -99,30 +107,50 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.text, "already processed")
         self.assertEqual(len(self._stripe_events()), 1)
-        self.assertEqual(self.env["account.payment"].search([("memo", "=", "pi_pending")]),
-                         payments)
+        self.assertEqual(
+            self.env["account.payment"].search([("memo", "=", "pi_pending")]), payments
+        )
         self.assertEqual(self.sub.message_ids, messages)
 
     def test_found_by_metadata_when_intent_unknown(self):
         self.attempt.stripe_payment_intent_id = False
-        event = self._intent_event("payment_intent.succeeded", "pi_from_webhook",
-                                   status="succeeded")
+        event = self._intent_event(
+            "payment_intent.succeeded", "pi_from_webhook", status="succeeded"
+        )
         self.assertEqual(self._post(event).text, "processed")
-        self.assertRecordValues(self.attempt, [{
-            "state": "succeeded", "stripe_payment_intent_id": "pi_from_webhook",
-        }])
+        self.assertRecordValues(
+            self.attempt,
+            [
+                {
+                    "state": "succeeded",
+                    "stripe_payment_intent_id": "pi_from_webhook",
+                }
+            ],
+        )
 
     def test_payment_intent_failed(self):
         event = self._intent_event(
-            "payment_intent.payment_failed", status="requires_payment_method",
-            last_payment_error={"type": "card_error", "code": "card_declined",
-                                "decline_code": "lost_card", "message": "Card lost."},
+            "payment_intent.payment_failed",
+            status="requires_payment_method",
+            last_payment_error={
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "lost_card",
+                "message": "Card lost.",
+            },
         )
         self.assertEqual(self._post(event).status_code, 200)
-        self.assertRecordValues(self.attempt, [{
-            "state": "failed", "decline_code": "lost_card", "decline_type": "hard",
-            "error_message": "Card lost.",
-        }])
+        self.assertRecordValues(
+            self.attempt,
+            [
+                {
+                    "state": "failed",
+                    "decline_code": "lost_card",
+                    "decline_type": "hard",
+                    "error_message": "Card lost.",
+                }
+            ],
+        )
         self.assertEqual(self.sub.dunning_state, "hard_declined")
 
     @mute_logger(CONTROLLER_LOGGER)
@@ -133,10 +161,18 @@ class TestStripeWebhook(StripeCommon, HttpCase):
             ("missing", {"sign": False}),
             ("other secret", {"secret": "whsec_someone_else"}),
             ("garbage", {"signature": "t=abc,v1=nothex"}),
-            ("tampered", {"signature": self._signature(payload.replace("pi_", "px_"),
-                                                        self.webhook_secret)}),
-            ("too old", {"signature": self._signature(payload, self.webhook_secret,
-                                                       int(time.time()) - 3600)}),
+            (
+                "tampered",
+                {"signature": self._signature(payload.replace("pi_", "px_"), self.webhook_secret)},
+            ),
+            (
+                "too old",
+                {
+                    "signature": self._signature(
+                        payload, self.webhook_secret, int(time.time()) - 3600
+                    )
+                },
+            ),
         ):
             with self.subTest(label):
                 response = self._post(event, **kwargs)
@@ -153,24 +189,31 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertEqual(self.attempt.state, "processing")
 
     def test_unknown_event_is_ignored(self):
-        response = self._post(self._event("customer.created", {"id": "cus_new",
-                                                               "object": "customer"}))
+        response = self._post(
+            self._event("customer.created", {"id": "cus_new", "object": "customer"})
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.text, "ignored")
         self.assertFalse(self._stripe_events())
 
     def test_unmatched_intent_is_logged(self):
-        event = self._event("payment_intent.succeeded",
-                            self._payment_intent("pi_elsewhere", metadata={}))
+        event = self._event(
+            "payment_intent.succeeded", self._payment_intent("pi_elsewhere", metadata={})
+        )
         self.assertEqual(self._post(event).text, "processed")
         self.assertEqual(self._stripe_events().result, "unmatched")
         self.assertEqual(self.attempt.state, "processing")
 
     def test_charge_refunded_is_logged(self):
         self._post(self._intent_event("payment_intent.succeeded", status="succeeded"))
-        charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_pending",
-                  "amount_refunded": 550, "currency": self.invoice.currency_id.name.lower(),
-                  "refunded": False}
+        charge = {
+            "id": "ch_1",
+            "object": "charge",
+            "payment_intent": "pi_pending",
+            "amount_refunded": 550,
+            "currency": self.invoice.currency_id.name.lower(),
+            "refunded": False,
+        }
         self.assertEqual(self._post(self._event("charge.refunded", charge)).text, "processed")
         for record in (self.sub, self.invoice):
             self.assertIn("refunded", record.message_ids[0].body)
@@ -179,12 +222,19 @@ class TestStripeWebhook(StripeCommon, HttpCase):
     def test_dispute_creates_activity(self):
         self._post(self._intent_event("payment_intent.succeeded", status="succeeded"))
         due_by = int(time.time()) + 7 * 86400
-        dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_1",
-                   "payment_intent": "pi_pending", "amount": 1100,
-                   "currency": self.invoice.currency_id.name.lower(), "reason": "fraudulent",
-                   "evidence_details": {"due_by": due_by}}
-        self.assertEqual(self._post(self._event("charge.dispute.created", dispute)).text,
-                         "processed")
+        dispute = {
+            "id": "dp_1",
+            "object": "dispute",
+            "charge": "ch_1",
+            "payment_intent": "pi_pending",
+            "amount": 1100,
+            "currency": self.invoice.currency_id.name.lower(),
+            "reason": "fraudulent",
+            "evidence_details": {"due_by": due_by},
+        }
+        self.assertEqual(
+            self._post(self._event("charge.dispute.created", dispute)).text, "processed"
+        )
         activity = self.sub.activity_ids
         self.assertEqual(len(activity), 1)
         self.assertIn("fraudulent", activity.summary)
@@ -192,39 +242,58 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertIn("disputed", self.sub.message_ids[0].body)
 
     def test_card_updated_lifts_hard_decline(self):
-        self._post(self._intent_event(
-            "payment_intent.payment_failed", status="requires_payment_method",
-            last_payment_error={"code": "expired_card", "message": "Expired."},
-        ))
+        self._post(
+            self._intent_event(
+                "payment_intent.payment_failed",
+                status="requires_payment_method",
+                last_payment_error={"code": "expired_card", "message": "Expired."},
+            )
+        )
         self.assertEqual(self.sub.dunning_state, "hard_declined")
-        method = {"id": "pm_card_visa", "object": "payment_method", "customer": "cus_test_a",
-                  "card": {"brand": "visa", "last4": "1881", "exp_month": 12, "exp_year": 2031}}
+        method = {
+            "id": "pm_card_visa",
+            "object": "payment_method",
+            "customer": "cus_test_a",
+            "card": {"brand": "visa", "last4": "1881", "exp_month": 12, "exp_year": 2031},
+        }
         response = self._post(self._event("payment_method.automatically_updated", method))
         self.assertEqual(response.text, "processed")
         self.assertEqual(self.token_stripe.payment_details, "1881")
         self.assertEqual(self.sub.dunning_state, "in_dunning")
-        self.assertEqual(self.sub.payment_attempt_ids.sorted("attempt_number")[-1].state,
-                         "scheduled", "a new attempt is scheduled with the updated card")
+        self.assertEqual(
+            self.sub.payment_attempt_ids.sorted("attempt_number")[-1].state,
+            "scheduled",
+            "a new attempt is scheduled with the updated card",
+        )
 
     def test_billing_details_update_keeps_block(self):
-        self._post(self._intent_event(
-            "payment_intent.payment_failed", status="requires_payment_method",
-            last_payment_error={"code": "expired_card", "message": "Expired."},
-        ))
-        method = {"id": "pm_card_visa", "object": "payment_method",
-                  "card": {"brand": "visa", "last4": "4242"}}
-        event = self._event("payment_method.updated", method,
-                            previous={"billing_details": {"name": None}})
+        self._post(
+            self._intent_event(
+                "payment_intent.payment_failed",
+                status="requires_payment_method",
+                last_payment_error={"code": "expired_card", "message": "Expired."},
+            )
+        )
+        method = {
+            "id": "pm_card_visa",
+            "object": "payment_method",
+            "card": {"brand": "visa", "last4": "4242"},
+        }
+        event = self._event(
+            "payment_method.updated", method, previous={"billing_details": {"name": None}}
+        )
         self.assertEqual(self._post(event).text, "processed")
         self.assertEqual(self.sub.dunning_state, "hard_declined")
 
     def test_other_company_secret_cannot_touch_attempt(self):
-        self.env["res.company"].create({
-            "name": "Other Stripe Company",
-            "subscription_stripe_enabled": True,
-            "subscription_stripe_secret_key": "sk_test_other",
-            "subscription_stripe_webhook_secret": "whsec_other_company",
-        })
+        self.env["res.company"].create(
+            {
+                "name": "Other Stripe Company",
+                "subscription_stripe_enabled": True,
+                "subscription_stripe_secret_key": "sk_test_other",
+                "subscription_stripe_webhook_secret": "whsec_other_company",
+            }
+        )
         event = self._intent_event("payment_intent.succeeded", status="succeeded")
         response = self._post(event, secret="whsec_other_company")
         self.assertEqual(response.status_code, 200)

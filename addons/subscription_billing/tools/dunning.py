@@ -5,6 +5,7 @@ A policy is an ordered list of steps, each ``day_offset`` days after the
 first failed payment. A step runs once: the caller remembers the index of the
 last step it ran.
 """
+
 from datetime import timedelta
 
 

@@ -69,10 +69,14 @@ class ResPartner(models.Model):
         "subscription_ids.date_end",
     )
     def _compute_subscription_stats(self):
-        groups = self.env["subscription.subscription"].sudo()._read_group(
-            [("partner_id", "in", self.ids)],
-            ["partner_id", "state"],
-            ["__count", "mrr_company:sum", "date_start:min", "cancel_date:max", "date_end:max"],
+        groups = (
+            self.env["subscription.subscription"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids)],
+                ["partner_id", "state"],
+                ["__count", "mrr_company:sum", "date_start:min", "cancel_date:max", "date_end:max"],
+            )
         )
         stats = {}
         for partner, state, count, mrr_sum, first, cancel_max, end_max in groups:
@@ -86,7 +90,11 @@ class ResPartner(models.Model):
             if state in _STAGE_OF_STATE:
                 data["stages"].add(_STAGE_OF_STATE[state])
             ended = max(filter(None, [cancel_max, end_max]), default=False)
-            if state in ("cancelled", "expired") and ended and (not data["end"] or ended > data["end"]):
+            if (
+                state in ("cancelled", "expired")
+                and ended
+                and (not data["end"] or ended > data["end"])
+            ):
                 data["end"] = ended
         for partner in self:
             data = stats.get(partner.id)

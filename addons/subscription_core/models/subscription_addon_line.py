@@ -37,7 +37,9 @@ class SubscriptionAddonLine(models.Model):
         for line in self:
             if line.price_unit and line._origin.addon_id == line.addon_id:
                 continue
-            price = line.subscription_id._find_price(line.addon_id) if line.subscription_id else False
+            price = (
+                line.subscription_id._find_price(line.addon_id) if line.subscription_id else False
+            )
             line.price_unit = price.amount if price else 0.0
 
     @api.depends("price_unit", "quantity", "currency_id")
@@ -55,5 +57,8 @@ class SubscriptionAddonLine(models.Model):
                 )
             if line.quantity > 1 and not line.addon_id.per_unit:
                 raise ValidationError(
-                    _("%(addon)s is not sold by the unit: its quantity is 1.", addon=line.addon_id.name)
+                    _(
+                        "%(addon)s is not sold by the unit: its quantity is 1.",
+                        addon=line.addon_id.name,
+                    )
                 )

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..tools import mrr
 
@@ -42,12 +43,26 @@ class SubscriptionCycle(models.Model):
         ),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_interval_count(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_interval_count(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_interval_count(self, vals):
+        # Checked before the database's CHECK constraint for a clear message.
+        if "interval_count" in vals and (vals["interval_count"] or 0) < 1:
+            raise ValidationError(_("A billing cycle lasts at least one unit."))
+
     @api.depends("interval_unit", "interval_count")
     def _compute_monthly_factor(self):
         for cycle in self:
             if cycle.interval_unit and cycle.interval_count >= 1:
-                cycle.monthly_factor = mrr.monthly_factor(
-                    cycle.interval_unit, cycle.interval_count
-                )
+                cycle.monthly_factor = mrr.monthly_factor(cycle.interval_unit, cycle.interval_count)
             else:
                 cycle.monthly_factor = 0.0

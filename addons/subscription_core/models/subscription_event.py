@@ -45,13 +45,18 @@ class SubscriptionEvent(models.Model):
     partner_id = fields.Many2one("res.partner", index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(
-        "res.currency", string="Company Currency", readonly=True,
+        "res.currency",
+        string="Company Currency",
+        readonly=True,
         help="Currency of the MRR amounts (the company currency).",
     )
     subscription_currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True, readonly=True)
     effective_date = fields.Date(
-        required=True, index=True, readonly=True, default=fields.Date.context_today,
+        required=True,
+        index=True,
+        readonly=True,
+        default=fields.Date.context_today,
         help="Business date of the event (e.g. the renewal date), which the "
         "engine may process later.",
     )
@@ -65,11 +70,15 @@ class SubscriptionEvent(models.Model):
     user_id = fields.Many2one("res.users", string="By", readonly=True)
     note = fields.Text(readonly=True)
     amount_credit = fields.Monetary(
-        string="Proration Credit", currency_field="subscription_currency_id", readonly=True,
+        string="Proration Credit",
+        currency_field="subscription_currency_id",
+        readonly=True,
         help="Unused part of the previous plan (subscription currency).",
     )
     amount_charge = fields.Monetary(
-        string="Proration Charge", currency_field="subscription_currency_id", readonly=True,
+        string="Proration Charge",
+        currency_field="subscription_currency_id",
+        readonly=True,
         help="New plan for the rest of the period (subscription currency).",
     )
 
@@ -90,7 +99,8 @@ class SubscriptionEvent(models.Model):
         self.env["subscription.webhook"].sudo()._enqueue_events(events)
         return events
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # The ledger is append-only: nothing, not even the superuser, writes it.
         raise UserError(_("Subscription events are a ledger: they cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

@@ -11,9 +11,7 @@ class SubscriptionPrice(models.Model):
 
     tier_id = fields.Many2one("subscription.tier", ondelete="cascade", index=True)
     addon_id = fields.Many2one("subscription.addon", ondelete="cascade", index=True)
-    cycle_id = fields.Many2one(
-        "subscription.cycle", required=True, ondelete="restrict", index=True
-    )
+    cycle_id = fields.Many2one("subscription.cycle", required=True, ondelete="restrict", index=True)
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -54,15 +52,15 @@ class SubscriptionPrice(models.Model):
     def _compute_display_name(self):
         for price in self:
             item = price.tier_id or price.addon_id
-            price.display_name = f"{item.name or ''} / {price.cycle_id.name or ''} ({price.currency_id.name or ''})"
+            price.display_name = (
+                f"{item.name or ''} / {price.cycle_id.name or ''} ({price.currency_id.name or ''})"
+            )
 
     @api.constrains("tier_id", "addon_id")
     def _check_one_item(self):
         for price in self:
             if bool(price.tier_id) == bool(price.addon_id):
-                raise ValidationError(
-                    _("A price belongs to exactly one tier or one add-on.")
-                )
+                raise ValidationError(_("A price belongs to exactly one tier or one add-on."))
 
     @api.model
     def _find(self, item, cycle, currency):

@@ -38,9 +38,7 @@ class SubscriptionSubscription(models.Model):
 
     # === FIELDS ===#
 
-    name = fields.Char(
-        string="Reference", required=True, copy=False, readonly=True, default="/"
-    )
+    name = fields.Char(string="Reference", required=True, copy=False, readonly=True, default="/")
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -55,7 +53,9 @@ class SubscriptionSubscription(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -124,18 +124,13 @@ class SubscriptionSubscription(models.Model):
         index=True,
         tracking=True,
     )
-    date_start = fields.Date(
-        string="Start Date", default=fields.Date.context_today, copy=False
-    )
+    date_start = fields.Date(string="Start Date", default=fields.Date.context_today, copy=False)
     period_anchor_date = fields.Date(
         readonly=True,
         copy=False,
-        help="Date the billing periods are counted from; it keeps the day of "
-        "month of the periods.",
+        help="Date the billing periods are counted from; it keeps the day of month of the periods.",
     )
-    trial_end_date = fields.Date(
-        readonly=True, copy=False, help="First day after the trial."
-    )
+    trial_end_date = fields.Date(readonly=True, copy=False, help="First day after the trial.")
     current_period_start = fields.Date(readonly=True, copy=False)
     current_period_end = fields.Date(
         string="Next Renewal",
@@ -147,8 +142,7 @@ class SubscriptionSubscription(models.Model):
         string="End Date",
         copy=False,
         tracking=True,
-        help="Fixed term: the first day without service. Empty for an "
-        "open-ended subscription.",
+        help="Fixed term: the first day without service. Empty for an open-ended subscription.",
     )
     auto_renew = fields.Boolean(
         default=True,
@@ -161,9 +155,7 @@ class SubscriptionSubscription(models.Model):
         "subscription.cancel.reason", readonly=True, copy=False, tracking=True
     )
     cancel_feedback = fields.Text(readonly=True, copy=False)
-    pause_until = fields.Date(
-        readonly=True, copy=False, help="Day the subscription resumes."
-    )
+    pause_until = fields.Date(readonly=True, copy=False, help="Day the subscription resumes.")
     recurring_amount = fields.Monetary(
         compute="_compute_recurring_amount",
         store=True,
@@ -199,13 +191,9 @@ class SubscriptionSubscription(models.Model):
     pending_cycle_id = fields.Many2one(
         "subscription.cycle", string="Scheduled Cycle", readonly=True, copy=False
     )
-    pending_quantity = fields.Integer(
-        string="Scheduled Seats", readonly=True, copy=False
-    )
+    pending_quantity = fields.Integer(string="Scheduled Seats", readonly=True, copy=False)
     pending_addons = fields.Json(string="Scheduled Add-ons", readonly=True, copy=False)
-    has_pending_change = fields.Boolean(
-        compute="_compute_has_pending_change", store=True
-    )
+    has_pending_change = fields.Boolean(compute="_compute_has_pending_change", store=True)
     process_error = fields.Text(
         readonly=True,
         copy=False,
@@ -305,9 +293,10 @@ class SubscriptionSubscription(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for sub in self:
             sub.access_url = f"/my/subscriptions/{sub.id}"
+        return res
 
     # === CONSTRAINT METHODS ===#
 
@@ -352,9 +341,7 @@ class SubscriptionSubscription(models.Model):
     def _check_values(self, vals):
         """Refuse values the database would reject, with a clear message
         (the SQL constraints stay as the last line of defence)."""
-        if "quantity" in vals and (
-            not isinstance(vals["quantity"], int) or vals["quantity"] < 1
-        ):
+        if "quantity" in vals and (not isinstance(vals["quantity"], int) or vals["quantity"] < 1):
             raise ValidationError(_("Subscription seats must be at least 1."))
         start, end = vals.get("date_start"), vals.get("date_end")
         if start and end and fields.Date.to_date(end) <= fields.Date.to_date(start):
@@ -373,9 +360,12 @@ class SubscriptionSubscription(models.Model):
             self._check_values(vals)
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = sequence.with_company(
-                    company or self.env.company
-                ).next_by_code("subscription.subscription") or "/"
+                vals["name"] = (
+                    sequence.with_company(company or self.env.company).next_by_code(
+                        "subscription.subscription"
+                    )
+                    or "/"
+                )
         subs = super().create(vals_list)
         subs._log_events("created", {sub: 0.0 for sub in subs})
         return subs
@@ -461,7 +451,11 @@ class SubscriptionSubscription(models.Model):
                 )
             if until and sub.date_end and until >= sub.date_end:
                 raise UserError(
-                    _("%(name)s ends on %(date)s: the pause must end before.", name=sub.name, date=sub.date_end)
+                    _(
+                        "%(name)s ends on %(date)s: the pause must end before.",
+                        name=sub.name,
+                        date=sub.date_end,
+                    )
                 )
             credit = sub._unused_amount(today)
             sub._apply_transition(
@@ -561,9 +555,7 @@ class SubscriptionSubscription(models.Model):
         """Withdraw a scheduled cancellation (see ``action_reactivate``)."""
         for sub in self:
             if not sub.cancel_at_period_end:
-                raise UserError(
-                    _("%(name)s has no scheduled cancellation to undo.", name=sub.name)
-                )
+                raise UserError(_("%(name)s has no scheduled cancellation to undo.", name=sub.name))
         return self.action_reactivate()
 
     def action_cancel_pending_change(self):
@@ -605,9 +597,7 @@ class SubscriptionSubscription(models.Model):
         plan = self._prepare_plan(tier_id, cycle_id, quantity, addons)
         return self._compute_change(plan, effective)
 
-    def change_plan(
-        self, tier_id=None, cycle_id=None, quantity=None, addons=None, effective=None
-    ):
+    def change_plan(self, tier_id=None, cycle_id=None, quantity=None, addons=None, effective=None):
         """Apply a plan change (same arguments as ``preview_change``) to each
         subscription: now, with day-based proration recorded on the event, or
         scheduled for the end of the period. Returns the preview of the last
@@ -664,8 +654,11 @@ class SubscriptionSubscription(models.Model):
         record = self.env[model].sudo().browse(record_id).exists()
         if not record or not record.active:
             raise UserError(
-                _("%(model)s %(id)s does not exist or is archived.",
-                  model=self.env[model]._description, id=record_id)
+                _(
+                    "%(model)s %(id)s does not exist or is archived.",
+                    model=self.env[model]._description,
+                    id=record_id,
+                )
             )
         return record
 
@@ -698,10 +691,15 @@ class SubscriptionSubscription(models.Model):
             addon = self._browse_catalog("subscription.addon", addon_id)
             qty = self._parse_quantity(qty, addon.name)
             if qty < 0:
-                raise UserError(_("The quantity of %(addon)s cannot be negative.", addon=addon.name))
+                raise UserError(
+                    _("The quantity of %(addon)s cannot be negative.", addon=addon.name)
+                )
             if qty > 1 and not addon.per_unit:
                 raise UserError(
-                    _("%(addon)s is not sold by the unit: its quantity is 0 or 1.", addon=addon.name)
+                    _(
+                        "%(addon)s is not sold by the unit: its quantity is 0 or 1.",
+                        addon=addon.name,
+                    )
                 )
             if qty:
                 wanted[addon] = wanted.get(addon, 0) + qty
@@ -716,9 +714,11 @@ class SubscriptionSubscription(models.Model):
         if same_cycle and plan["tier"] == self.tier_id and self.state != "draft":
             tier_price = self.price_unit
         else:
-            tier_price = self.env["subscription.price"]._find(
-                plan["tier"], plan["cycle"], self.currency_id
-            ).amount
+            tier_price = (
+                self.env["subscription.price"]
+                ._find(plan["tier"], plan["cycle"], self.currency_id)
+                .amount
+            )
         lines = [
             {
                 "name": plan["tier"].name,
@@ -732,9 +732,11 @@ class SubscriptionSubscription(models.Model):
             if same_cycle and addon in current:
                 unit = current[addon]
             else:
-                unit = self.env["subscription.price"]._find(
-                    addon, plan["cycle"], self.currency_id
-                ).amount
+                unit = (
+                    self.env["subscription.price"]
+                    ._find(addon, plan["cycle"], self.currency_id)
+                    .amount
+                )
             lines.append(
                 {
                     "name": addon.name,
@@ -975,13 +977,17 @@ class SubscriptionSubscription(models.Model):
         if not (item and self.cycle_id and self.currency_id):
             return self.env["subscription.price"]
         field = "tier_id" if item._name == "subscription.tier" else "addon_id"
-        return self.env["subscription.price"].sudo().search(
-            [
-                (field, "=", item.id),
-                ("cycle_id", "=", self.cycle_id.id),
-                ("currency_id", "=", self.currency_id.id),
-            ],
-            limit=1,
+        return (
+            self.env["subscription.price"]
+            .sudo()
+            .search(
+                [
+                    (field, "=", item.id),
+                    ("cycle_id", "=", self.cycle_id.id),
+                    ("currency_id", "=", self.currency_id.id),
+                ],
+                limit=1,
+            )
         )
 
     def _lock_catalog_prices(self):
@@ -1076,11 +1082,15 @@ class SubscriptionSubscription(models.Model):
             end = self._period_end_from(anchor, on_date)
         # A renewal moves only untracked period dates: skip the tracking
         # bookkeeping, which would cost more than the renewal itself.
-        renewed = self.with_context(tracking_disable=True)._apply_transition(
-            "renewed",
-            {"current_period_start": on_date, "current_period_end": end},
-            effective_date=on_date,
-        ).with_env(self.env)
+        renewed = (
+            self.with_context(tracking_disable=True)
+            ._apply_transition(
+                "renewed",
+                {"current_period_start": on_date, "current_period_end": end},
+                effective_date=on_date,
+            )
+            .with_env(self.env)
+        )
         events |= renewed
         self._on_period_started(renewed)
         return events
@@ -1204,8 +1214,11 @@ class SubscriptionSubscription(models.Model):
                 SQL.identifier(self._table, "id"),
                 query.from_clause,
                 query.where_clause or SQL("TRUE"),
-                SQL("%s, %s", SQL.identifier(self._table, "next_action_date"),
-                    SQL.identifier(self._table, "id")),
+                SQL(
+                    "%s, %s",
+                    SQL.identifier(self._table, "next_action_date"),
+                    SQL.identifier(self._table, "id"),
+                ),
                 limit,
                 SQL.identifier(self._table),
             )
@@ -1221,9 +1234,9 @@ class SubscriptionSubscription(models.Model):
         left for tomorrow while the batch goes on. Progress is reported to
         the cron runner, which commits and calls again while work remains."""
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param(
-                "subscription_core.batch_size", DEFAULT_BATCH_SIZE
-            )
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("subscription_core.batch_size", DEFAULT_BATCH_SIZE)
         )
         today = fields.Date.context_today(self)
         subs = self._lock_due(today, batch_size)
@@ -1250,11 +1263,27 @@ class SubscriptionSubscription(models.Model):
     def _get_process_due_fields(self):
         """Fields the renewal engine reads, prefetched once per batch."""
         return [
-            "state", "next_action_date", "trial_end_date", "current_period_start",
-            "current_period_end", "period_anchor_date", "date_start", "date_end",
-            "auto_renew", "cancel_at_period_end", "cancel_reason_id", "has_pending_change",
-            "pause_until", "cycle_id", "tier_id", "partner_id", "company_id",
-            "currency_id", "mrr_company", "recurring_amount", "process_error",
+            "state",
+            "next_action_date",
+            "trial_end_date",
+            "current_period_start",
+            "current_period_end",
+            "period_anchor_date",
+            "date_start",
+            "date_end",
+            "auto_renew",
+            "cancel_at_period_end",
+            "cancel_reason_id",
+            "has_pending_change",
+            "pause_until",
+            "cycle_id",
+            "tier_id",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "mrr_company",
+            "recurring_amount",
+            "process_error",
         ]
 
     def _process_due(self, today):

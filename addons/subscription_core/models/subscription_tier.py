@@ -15,9 +15,7 @@ class SubscriptionTier(models.Model):
     )
     active = fields.Boolean(default=True)
     color = fields.Integer()
-    company_id = fields.Many2one(
-        "res.company", default=lambda self: self.env.company, index=True
-    )
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     product_id = fields.Many2one(
         "product.product",
         string="Product",
@@ -26,9 +24,7 @@ class SubscriptionTier(models.Model):
         domain=[("type", "=", "service")],
         help="Service product invoiced for this tier.",
     )
-    description = fields.Html(
-        translate=True, help="Features shown to customers in the portal."
-    )
+    description = fields.Html(translate=True, help="Features shown to customers in the portal.")
     trial_days = fields.Integer(help="Days of free trial before billing starts.")
     price_ids = fields.One2many("subscription.price", "tier_id", string="Prices")
     addon_ids = fields.Many2many(

@@ -27,19 +27,36 @@ class SubscriptionCommon(BaseCommon):
         cls.env.user.groups_id |= cls.env.ref("subscription_core.group_subscription_manager")
         cls.company = cls.env.company
         cls.currency = cls.company.currency_id
-        cls.other_currency = cls.env["res.currency"].with_context(active_test=False).search(
-            [("id", "!=", cls.currency.id), ("name", "in", ("EUR", "USD", "GBP", "CHF"))], limit=1
+        cls.other_currency = (
+            cls.env["res.currency"]
+            .with_context(active_test=False)
+            .search(
+                [("id", "!=", cls.currency.id), ("name", "in", ("EUR", "USD", "GBP", "CHF"))],
+                limit=1,
+            )
         )
         cls.other_currency.active = True
         cls.env["res.currency.rate"].create(
-            {"currency_id": cls.other_currency.id, "rate": 2.0, "name": "2000-01-01",
-             "company_id": cls.company.id}
+            {
+                "currency_id": cls.other_currency.id,
+                "rate": 2.0,
+                "name": "2000-01-01",
+                "company_id": cls.company.id,
+            }
         )
         Cycle = cls.env["subscription.cycle"]
-        cls.monthly = Cycle.create({"name": "Test Monthly", "interval_unit": "month", "interval_count": 1})
-        cls.quarterly = Cycle.create({"name": "Test Quarterly", "interval_unit": "month", "interval_count": 3})
-        cls.yearly = Cycle.create({"name": "Test Yearly", "interval_unit": "year", "interval_count": 1})
-        cls.weekly = Cycle.create({"name": "Test Weekly", "interval_unit": "week", "interval_count": 1})
+        cls.monthly = Cycle.create(
+            {"name": "Test Monthly", "interval_unit": "month", "interval_count": 1}
+        )
+        cls.quarterly = Cycle.create(
+            {"name": "Test Quarterly", "interval_unit": "month", "interval_count": 3}
+        )
+        cls.yearly = Cycle.create(
+            {"name": "Test Yearly", "interval_unit": "year", "interval_count": 1}
+        )
+        cls.weekly = Cycle.create(
+            {"name": "Test Weekly", "interval_unit": "week", "interval_count": 1}
+        )
         Product = cls.env["product.product"]
         cls.addon_storage = cls._create_addon("Extra storage", 5.0, per_unit=True)
         cls.addon_support = cls._create_addon("Priority support", 20.0)
@@ -59,19 +76,27 @@ class SubscriptionCommon(BaseCommon):
         )
         Reason = cls.env["subscription.cancel.reason"]
         cls.reason = Reason.create({"name": "Too expensive (test)"})
-        cls.reason_involuntary = Reason.create({"name": "Payment failure (test)", "kind": "involuntary"})
+        cls.reason_involuntary = Reason.create(
+            {"name": "Payment failure (test)", "kind": "involuntary"}
+        )
         Partner = cls.env["res.partner"]
-        cls.customer = Partner.create({"name": "Customer A", "email": "a@example.com", "is_company": True})
+        cls.customer = Partner.create(
+            {"name": "Customer A", "email": "a@example.com", "is_company": True}
+        )
         cls.customer_contact = Partner.create(
             {"name": "Alice A", "email": "alice@example.com", "parent_id": cls.customer.id}
         )
         cls.other_customer = Partner.create({"name": "Customer B", "email": "b@example.com"})
         cls.sub_user = mail_new_test_user(
-            cls.env, login="sub_user", name="Subscription User",
+            cls.env,
+            login="sub_user",
+            name="Subscription User",
             groups="base.group_user,subscription_core.group_subscription_user",
         )
         cls.sub_manager = mail_new_test_user(
-            cls.env, login="sub_manager", name="Subscription Manager",
+            cls.env,
+            login="sub_manager",
+            name="Subscription Manager",
             groups="base.group_user,subscription_core.group_subscription_manager",
         )
         cls.internal_user = mail_new_test_user(
@@ -82,13 +107,17 @@ class SubscriptionCommon(BaseCommon):
 
     @classmethod
     def _portal_user_for(cls, partner, login):
-        return cls.env["res.users"].with_context(no_reset_password=True).create(
-            {
-                "login": login,
-                "password": login + "_password",
-                "partner_id": partner.id,
-                "groups_id": [(6, 0, [cls.env.ref("base.group_portal").id])],
-            }
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "login": login,
+                    "password": login + "_password",
+                    "partner_id": partner.id,
+                    "groups_id": [(6, 0, [cls.env.ref("base.group_portal").id])],
+                }
+            )
         )
 
     @classmethod
@@ -127,15 +156,25 @@ class SubscriptionCommon(BaseCommon):
             (cls.weekly, 0.25),
         ):
             Price.create(
-                {field: item.id, "cycle_id": cycle.id, "currency_id": cls.currency.id,
-                 "amount": monthly_amount * factor}
+                {
+                    field: item.id,
+                    "cycle_id": cycle.id,
+                    "currency_id": cls.currency.id,
+                    "amount": monthly_amount * factor,
+                }
             )
         Price.create(
-            {field: item.id, "cycle_id": cls.monthly.id, "currency_id": cls.other_currency.id,
-             "amount": monthly_amount * 2}
+            {
+                field: item.id,
+                "cycle_id": cls.monthly.id,
+                "currency_id": cls.other_currency.id,
+                "amount": monthly_amount * 2,
+            }
         )
 
-    def _new_subscription(self, tier=None, cycle=None, partner=None, quantity=1, addons=None, **vals):
+    def _new_subscription(
+        self, tier=None, cycle=None, partner=None, quantity=1, addons=None, **vals
+    ):
         values = {
             "partner_id": (partner or self.customer).id,
             "tier_id": (tier or self.tier_basic).id,
@@ -161,6 +200,8 @@ class SubscriptionCommon(BaseCommon):
     def assertLedgerBalanced(self, subs):
         for sub in subs:
             self.assertAlmostEqual(
-                sum(sub.event_ids.mapped("mrr_delta")), sub.mrr_company, places=2,
+                sum(sub.event_ids.mapped("mrr_delta")),
+                sub.mrr_company,
+                places=2,
                 msg=f"ledger of {sub.name} does not sum to its MRR",
             )

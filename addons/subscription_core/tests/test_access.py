@@ -27,8 +27,12 @@ class TestAccess(SubscriptionCommon):
     @classmethod
     def _started(cls, partner):
         sub = cls.env["subscription.subscription"].create(
-            {"partner_id": partner.id, "tier_id": cls.tier_basic.id, "cycle_id": cls.monthly.id,
-             "date_start": date(2026, 1, 1)}
+            {
+                "partner_id": partner.id,
+                "tier_id": cls.tier_basic.id,
+                "cycle_id": cls.monthly.id,
+                "date_start": date(2026, 1, 1),
+            }
         )
         sub.action_start()
         return sub
@@ -64,10 +68,14 @@ class TestAccess(SubscriptionCommon):
             self.sub_manager, model, {"read": True, "write": True, "create": True, "unlink": True}
         )
         self._assert_access(
-            self.portal_user, model, {"read": True, "write": False, "create": False, "unlink": False}
+            self.portal_user,
+            model,
+            {"read": True, "write": False, "create": False, "unlink": False},
         )
         self._assert_access(
-            self.internal_user, model, {"read": False, "write": False, "create": False, "unlink": False}
+            self.internal_user,
+            model,
+            {"read": False, "write": False, "create": False, "unlink": False},
         )
         sub = self._new_subscription().with_user(self.sub_user)
         sub.action_start()
@@ -80,7 +88,8 @@ class TestAccess(SubscriptionCommon):
         event = self.sub_a.event_ids[:1]
         for user in (self.sub_user, self.sub_manager):
             self._assert_access(
-                user, "subscription.event",
+                user,
+                "subscription.event",
                 {"read": True, "write": False, "create": False, "unlink": False},
             )
             with self.assertRaises(AccessError):
@@ -124,12 +133,24 @@ class TestAccess(SubscriptionCommon):
         user = self.sub_user
         user.write({"company_ids": [(4, self.company.id)], "company_id": self.company.id})
         foreign_tier = self.env["subscription.tier"].create(
-            {"name": "Foreign", "code": "foreign", "company_id": other_company.id,
-             "product_id": self.tier_basic.product_id.id}
+            {
+                "name": "Foreign",
+                "code": "foreign",
+                "company_id": other_company.id,
+                "product_id": self.tier_basic.product_id.id,
+            }
         )
-        foreign_sub = self.env["subscription.subscription"].with_company(other_company).create(
-            {"partner_id": self.other_customer.id, "tier_id": foreign_tier.id,
-             "cycle_id": self.monthly.id, "company_id": other_company.id}
+        foreign_sub = (
+            self.env["subscription.subscription"]
+            .with_company(other_company)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "tier_id": foreign_tier.id,
+                    "cycle_id": self.monthly.id,
+                    "company_id": other_company.id,
+                }
+            )
         )
         visible = self.env["subscription.subscription"].with_user(user).search([])
         self.assertNotIn(foreign_sub, visible)

@@ -12,9 +12,16 @@ class TestChangePlan(SubscriptionCommon):
     def _snapshot(self, sub):
         sub.invalidate_recordset()
         return (
-            sub.tier_id, sub.cycle_id, sub.quantity, sub.price_unit, sub.recurring_amount,
-            sub.mrr_company, sub.current_period_start, sub.current_period_end,
-            sub.has_pending_change, sorted(sub.addon_line_ids.mapped(lambda l: (l.addon_id.id, l.quantity))),
+            sub.tier_id,
+            sub.cycle_id,
+            sub.quantity,
+            sub.price_unit,
+            sub.recurring_amount,
+            sub.mrr_company,
+            sub.current_period_start,
+            sub.current_period_end,
+            sub.has_pending_change,
+            sorted(sub.addon_line_ids.mapped(lambda line: (line.addon_id.id, line.quantity))),
             len(sub.event_ids),
         )
 
@@ -73,9 +80,7 @@ class TestChangePlan(SubscriptionCommon):
         self.assertFalse(sub.has_pending_change)
         self.assertEqual(sub.current_period_start, date(2026, 2, 28))
         self.assertEqual(sub.current_period_end, date(2026, 3, 31), "day of month kept")
-        self.assertEqual(
-            self._events(sub)[-2:].mapped("event_type"), ["downgraded", "renewed"]
-        )
+        self.assertEqual(self._events(sub)[-2:].mapped("event_type"), ["downgraded", "renewed"])
         self.assertLedgerBalanced(sub)
 
     def test_scheduled_removal_of_every_addon(self):
@@ -142,8 +147,13 @@ class TestChangePlan(SubscriptionCommon):
     def test_locked_prices_survive_catalog_changes(self):
         sub = self._started_subscription(on=date(2026, 4, 1), addons={self.addon_storage: 1})
         self.env["subscription.price"].search(
-            [("cycle_id", "=", self.monthly.id), ("currency_id", "=", self.currency.id),
-             "|", ("tier_id", "=", self.tier_basic.id), ("addon_id", "=", self.addon_storage.id)]
+            [
+                ("cycle_id", "=", self.monthly.id),
+                ("currency_id", "=", self.currency.id),
+                "|",
+                ("tier_id", "=", self.tier_basic.id),
+                ("addon_id", "=", self.addon_storage.id),
+            ]
         ).write({"amount": 99.0})
         with freeze_time("2026-04-01"):
             sub.change_plan(quantity=2, addons={self.addon_storage.id: 2})
@@ -152,9 +162,12 @@ class TestChangePlan(SubscriptionCommon):
     def test_bad_change_input_writes_nothing(self):
         sub = self._started_subscription(on=date(2026, 4, 1))
         other_company_tier = self.env["subscription.tier"].create(
-            {"name": "Elsewhere", "code": "elsewhere",
-             "company_id": self.env["res.company"].create({"name": "Other Co"}).id,
-             "product_id": self.tier_basic.product_id.id}
+            {
+                "name": "Elsewhere",
+                "code": "elsewhere",
+                "company_id": self.env["res.company"].create({"name": "Other Co"}).id,
+                "product_id": self.tier_basic.product_id.id,
+            }
         )
         archived = self._create_tier("Old", "old", 50, 5.0)
         archived.active = False
@@ -176,8 +189,10 @@ class TestChangePlan(SubscriptionCommon):
         ]
         for kwargs, message in bad_calls:
             for method in (sub.preview_change, sub.change_plan):
-                with self.subTest(kwargs=kwargs, method=method.__name__), \
-                        self.assertRaisesRegex(UserError, message):
+                with (
+                    self.subTest(kwargs=kwargs, method=method.__name__),
+                    self.assertRaisesRegex(UserError, message),
+                ):
                     method(**kwargs)
         self.assertEqual(self._snapshot(sub), before)
 

@@ -3,7 +3,6 @@ from datetime import date
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
-from odoo.tools import mute_logger
 
 from .common import SubscriptionCommon
 
@@ -71,11 +70,16 @@ class TestLifecycle(SubscriptionCommon):
             sub.quantity = 0
 
     def test_bad_cycle(self):
-        with mute_logger("odoo.sql_db"), self.assertRaises(Exception):
-            with self.env.cr.savepoint():
-                self.env["subscription.cycle"].create(
-                    {"name": "Never", "interval_unit": "month", "interval_count": 0}
+        Cycle = self.env["subscription.cycle"]
+        count = Cycle.search_count([])
+        for interval_count in (0, -1):
+            with self.assertRaisesRegex(ValidationError, "at least one unit"):
+                Cycle.create(
+                    {"name": "Never", "interval_unit": "month", "interval_count": interval_count}
                 )
+        with self.assertRaisesRegex(ValidationError, "at least one unit"):
+            self.monthly.interval_count = 0
+        self.assertEqual(Cycle.search_count([]), count, "nothing half-written")
 
     def test_wrong_state_transitions_are_refused(self):
         sub = self._new_subscription()
@@ -224,7 +228,9 @@ class TestLifecycle(SubscriptionCommon):
         self.assertEqual(partner.subscription_count, 1)
         self.assertEqual(partner.first_subscription_date, date(2026, 1, 1))
         self.assertIn(sub.event_ids[0], partner.subscription_event_ids)
-        trial = self._started_subscription(on=date(2026, 1, 2), partner=partner, tier=self.tier_enterprise)
+        trial = self._started_subscription(
+            on=date(2026, 1, 2), partner=partner, tier=self.tier_enterprise
+        )
         self.assertEqual(partner.lifecycle_stage, "active")
         with freeze_time("2026-01-20"):
             sub.action_cancel(self.reason.id, at_period_end=False)

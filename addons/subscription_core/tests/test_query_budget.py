@@ -21,7 +21,9 @@ class TestQueryBudget(SubscriptionCommon, HttpCase):
                         "cycle_id": (self.monthly, self.yearly)[i % 2].id,
                         "quantity": 1 + i % 4,
                         "date_start": date(2026, 3, 1),
-                        "addon_line_ids": [(0, 0, {"addon_id": self.addon_storage.id, "quantity": 2})],
+                        "addon_line_ids": [
+                            (0, 0, {"addon_id": self.addon_storage.id, "quantity": 2})
+                        ],
                     }
                     for i in range(count)
                 ]
@@ -35,15 +37,26 @@ class TestQueryBudget(SubscriptionCommon, HttpCase):
         spec["subscription_ids"] = {
             "fields": {
                 name: {}
-                for name in ("name", "tier_id", "cycle_id", "state", "recurring_amount",
-                             "current_period_end")
+                for name in (
+                    "name",
+                    "tier_id",
+                    "cycle_id",
+                    "state",
+                    "recurring_amount",
+                    "current_period_end",
+                )
             }
         }
         spec["subscription_event_ids"] = {
             "fields": {name: {} for name in ("date", "event_type", "mrr_delta", "subscription_id")}
         }
-        for name in ("lifecycle_stage", "mrr", "subscription_count", "first_subscription_date",
-                     "churn_date"):
+        for name in (
+            "lifecycle_stage",
+            "mrr",
+            "subscription_count",
+            "first_subscription_date",
+            "churn_date",
+        ):
             spec[name] = {}
         self.env.flush_all()
         self.env.invalidate_all()
@@ -69,8 +82,12 @@ class TestQueryBudget(SubscriptionCommon, HttpCase):
         return self.cr.sql_log_count - before
 
     def test_portal_list_is_constant(self):
-        few_partner = self.env["res.partner"].create({"name": "Few Portal", "email": "few@example.com"})
-        many_partner = self.env["res.partner"].create({"name": "Many Portal", "email": "many@example.com"})
+        few_partner = self.env["res.partner"].create(
+            {"name": "Few Portal", "email": "few@example.com"}
+        )
+        many_partner = self.env["res.partner"].create(
+            {"name": "Many Portal", "email": "many@example.com"}
+        )
         few_user = self._portal_user_for(few_partner, "few_portal")
         many_user = self._portal_user_for(many_partner, "many_portal")
         self._give_subscriptions(few_partner, 2)

@@ -10,6 +10,7 @@ Rules:
   retries go on for at least the whole horizon; the first failure at or after
   it is final.
 """
+
 BASE_DELAY = 60
 MAX_DELAY = 6 * 3600
 HORIZON = 72 * 3600
@@ -17,8 +18,7 @@ HORIZON = 72 * 3600
 
 def next_attempt_delay(attempt_count):
     """Return the delay in seconds after the ``attempt_count``-th failure."""
-    if isinstance(attempt_count, bool) or not isinstance(attempt_count, int) \
-            or attempt_count < 1:
+    if isinstance(attempt_count, bool) or not isinstance(attempt_count, int) or attempt_count < 1:
         raise ValueError(f"Attempt count must be an integer >= 1, got {attempt_count!r}")
     if attempt_count > 20:  # 60 * 2**19 is far above the cap already
         return MAX_DELAY

@@ -16,12 +16,13 @@ Rules:
 * Yearly cycles anchored on 29 February fall on 28 February in common years
   and on 29 February again in leap years (2028, 2032...).
 """
+
 import calendar
 from datetime import date, datetime, timedelta
 
-UNITS = ('day', 'week', 'month', 'year')
-_DAYS_PER_UNIT = {'day': 1, 'week': 7}
-_MONTHS_PER_UNIT = {'month': 1, 'year': 12}
+UNITS = ("day", "week", "month", "year")
+_DAYS_PER_UNIT = {"day": 1, "week": 7}
+_MONTHS_PER_UNIT = {"month": 1, "year": 12}
 
 
 def _check_date(value, name):
@@ -31,8 +32,7 @@ def _check_date(value, name):
 
 def _check_cycle(unit, count):
     if unit not in UNITS:
-        raise ValueError(
-            f"Unknown interval unit {unit!r}: expected one of {', '.join(UNITS)}")
+        raise ValueError(f"Unknown interval unit {unit!r}: expected one of {', '.join(UNITS)}")
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"Interval count must be an integer >= 1, got {count!r}")
 
@@ -51,7 +51,7 @@ def add_interval(anchor, unit, count, n=1):
 
     Computed directly from the anchor, so the anchor's day of month is kept.
     """
-    _check_date(anchor, 'anchor')
+    _check_date(anchor, "anchor")
     _check_cycle(unit, count)
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"Number of intervals must be an integer >= 0, got {n!r}")
@@ -66,8 +66,8 @@ def period_index(anchor, unit, count, day):
     Constant time: the index is estimated from the day or month difference,
     then corrected by at most one step either way.
     """
-    _check_date(anchor, 'anchor')
-    _check_date(day, 'day')
+    _check_date(anchor, "anchor")
+    _check_date(day, "day")
     _check_cycle(unit, count)
     if day < anchor:
         raise ValueError(f"Date {day} is before the billing anchor {anchor}")
@@ -98,7 +98,8 @@ def next_period_end(anchor, unit, count, period_start):
     if add_interval(anchor, unit, count, k) != period_start:
         raise ValueError(
             f"{period_start} is not a period boundary of the {count} {unit} "
-            f"cycle anchored on {anchor}")
+            f"cycle anchored on {anchor}"
+        )
     return add_interval(anchor, unit, count, k + 1)
 
 

@@ -15,6 +15,7 @@ Rules:
   anchored on the 31st may be 28 to 31 days long.
 * Amounts are not rounded: rounding to the currency is the caller's job.
 """
+
 from datetime import date, datetime
 
 
@@ -29,7 +30,8 @@ def remaining_fraction(period_start, period_end, on_date):
     _check_dates(period_start=period_start, period_end=period_end, on_date=on_date)
     if period_start >= period_end:
         raise ValueError(
-            f"Empty or inverted period: start {period_start} is not before end {period_end}")
+            f"Empty or inverted period: start {period_start} is not before end {period_end}"
+        )
     if on_date <= period_start:
         return 1.0
     if on_date >= period_end:
@@ -42,8 +44,7 @@ def prorate(amount, period_start, period_end, on_date):
     return amount * remaining_fraction(period_start, period_end, on_date)
 
 
-def change_amounts(old_amount, new_amount, period_start, period_end, on_date,
-                   new_period=False):
+def change_amounts(old_amount, new_amount, period_start, period_end, on_date, new_period=False):
     """Return the credit, charge and net amounts of a mid-period plan change.
 
     ``credit`` is the unused part of the old amount.  ``charge`` is the new
@@ -56,4 +57,4 @@ def change_amounts(old_amount, new_amount, period_start, period_end, on_date,
         charge = float(new_amount)
     else:
         charge = prorate(new_amount, period_start, period_end, on_date)
-    return {'credit': credit, 'charge': charge, 'net': charge - credit}
+    return {"credit": credit, "charge": charge, "net": charge - credit}

@@ -14,10 +14,11 @@ Rules:
   seconds away from its clock, which limits replays.  Comparison is
   constant-time.
 """
+
 import hashlib
 import hmac
 
-SCHEME = 'v1'
+SCHEME = "v1"
 
 
 def sign(secret, timestamp, body):
@@ -31,7 +32,7 @@ def sign(secret, timestamp, body):
     if not isinstance(body, (bytes, bytearray)):
         raise TypeError("The body to sign must be bytes")
     message = f"{timestamp}.".encode() + bytes(body)
-    return hmac.new(secret.encode('utf-8'), message, hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def header_value(secret, timestamp, body):
@@ -45,11 +46,11 @@ def parse_header(header):
         raise ValueError("Empty signature header")
     timestamp = None
     signatures = []
-    for item in header.split(','):
-        key, sep, value = item.strip().partition('=')
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
         if not sep or not key or not value:
             raise ValueError(f"Malformed signature header item {item!r}")
-        if key == 't':
+        if key == "t":
             if timestamp is not None or not value.isascii() or not value.isdigit():
                 raise ValueError(f"Malformed signature timestamp {value!r}")
             timestamp = int(value)
@@ -71,12 +72,12 @@ def verify(secret, header, body, now, tolerance=300):
         timestamp, signatures = parse_header(header)
         if abs(now - timestamp) > tolerance:
             return False
-        expected = sign(secret, timestamp, body).encode('ascii')
+        expected = sign(secret, timestamp, body).encode("ascii")
     except (TypeError, ValueError):
         return False
     valid = False
     for candidate in signatures:
         # compare bytes: compare_digest refuses non-ASCII str
-        if hmac.compare_digest(expected, candidate.encode('utf-8')):
+        if hmac.compare_digest(expected, candidate.encode("utf-8")):
             valid = True
     return valid
