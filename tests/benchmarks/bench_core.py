@@ -16,6 +16,7 @@ Each measure is printed as a line ``RESULT <name> <value>``.
 
     python tests/benchmarks/bench_core.py -c odoo.conf -d DB --count 10000
 """
+
 import argparse
 import re
 import resource
@@ -90,20 +91,30 @@ def seed(env, count, portal_subs):
         },
     )
     # The portal customer and their 50 subscriptions.
-    portal_partner = env["res.partner"].create({"name": "Bench portal customer", "email": "bench@example.com"})
-    portal_user = env["res.users"].with_context(no_reset_password=True).create(
-        {
-            "name": "Bench portal",
-            "login": f"bench_portal_{time.time_ns()}",
-            "password": "bench_portal_pw",
-            "partner_id": portal_partner.id,
-            "groups_id": [(6, 0, [env.ref("base.group_portal").id])],
-        }
+    portal_partner = env["res.partner"].create(
+        {"name": "Bench portal customer", "email": "bench@example.com"}
+    )
+    portal_user = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": "Bench portal",
+                "login": f"bench_portal_{time.time_ns()}",
+                "password": "bench_portal_pw",
+                "partner_id": portal_partner.id,
+                "groups_id": [(6, 0, [env.ref("base.group_portal").id])],
+            }
+        )
     )
     env["subscription.subscription"].create(
         [
-            {"partner_id": portal_partner.id, "tier_id": tier.id, "cycle_id": cycle.id,
-             "date_start": today - timedelta(days=3)}
+            {
+                "partner_id": portal_partner.id,
+                "tier_id": tier.id,
+                "cycle_id": cycle.id,
+                "date_start": today - timedelta(days=3),
+            }
             for _i in range(portal_subs)
         ]
     ).action_start()
@@ -152,8 +163,9 @@ def bench_renewal(env, count):
 
 
 def bench_portal_list(dbname, login, password, rounds=20):
-    import odoo.http
     from werkzeug.test import Client
+
+    import odoo.http
 
     client = Client(odoo.http.root)
     page = client.get(f"/web/login?db={dbname}").get_data(as_text=True)
@@ -216,7 +228,9 @@ def main():
             env["ir.config_parameter"].set_param("subscription_core.batch_size", args.batch_size)
         t0 = time.perf_counter()
         portal_user, portal_partner = seed(env, args.count, portal_subs=50)
-        print(f"seeded {args.count} subscriptions in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        print(
+            f"seeded {args.count} subscriptions in {time.perf_counter() - t0:.1f}s", file=sys.stderr
+        )
         bench_renewal(env, args.count)
         bench_partner_form(env, portal_partner)
         cr.commit()
