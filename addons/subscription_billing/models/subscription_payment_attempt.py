@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -12,6 +13,7 @@ from ..tools import declines
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_SECONDS = 30
 # An attempt left "processing" longer than this by a crashed worker is
 # picked up again; it re-sends the same request (same idempotency key).
 STALE_PROCESSING = timedelta(minutes=30)
@@ -321,12 +323,14 @@ class SubscriptionPaymentAttempt(models.Model):
     def _cron_process_attempts(self, batch_size=None):
         """Charge the attempts that are due, one bounded batch per call.
 
-        Each attempt runs in its own savepoint: an exception rolls it back
-        and records it as a soft failure, the batch goes on. Outside tests,
-        the batch is committed once marked *processing*, before any request
-        leaves for a provider, so that a crash never loses track of a charge
-        that may have happened: the stale attempt is re-sent later with the
-        same idempotency key, which providers deduplicate.
+        Attempts are taken one at a time with ``FOR UPDATE SKIP LOCKED`` and
+        run in two phases, each in its own savepoint: an exception rolls the
+        phase back and records a soft failure, the batch goes on. Outside
+        tests, each phase is committed: phase 1 (*processing*, transaction
+        created) before any request leaves for a provider, so that a crash
+        never loses track of a charge that may have happened — the stale
+        attempt is re-sent later with the same reference and idempotency key,
+        which providers deduplicate — and phase 2 (the outcome) at once.
         """
         batch_size = batch_size or int(
             self.env["ir.config_parameter"]
@@ -334,10 +338,17 @@ class SubscriptionPaymentAttempt(models.Model):
             .get_param("subscription_billing.attempt_batch_size", DEFAULT_BATCH_SIZE)
         )
         now = fields.Datetime.now()
+        # Also stop after this many seconds: one call stays well inside
+        # Odoo's default worker limits, however slow the providers answer.
+        deadline = time.monotonic() + float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("subscription_billing.attempt_batch_seconds", DEFAULT_BATCH_SECONDS)
+        )
         commit = not getattr(threading.current_thread(), "testing", False)
         done = 0
         seen = []
-        while done < batch_size:
+        while done < batch_size and not (done and time.monotonic() >= deadline):
             # One row at a time: a commit releases every lock, so each attempt
             # is locked (and re-checked) right before it is charged.
             attempt = self._lock_due(now, 1, exclude_ids=seen)

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-from datetime import datetime, time, timedelta
+import time
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -27,6 +28,7 @@ DUE_STATES = ("trial", "active", "past_due", "paused")
 # How many overdue steps one subscription may catch up in one engine pass.
 MAX_CATCH_UP = 60
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SECONDS = 30
 
 
 class SubscriptionSubscription(models.Model):
@@ -1238,13 +1240,26 @@ class SubscriptionSubscription(models.Model):
             .sudo()
             .get_param("subscription_core.batch_size", DEFAULT_BATCH_SIZE)
         )
+        # A batch also stops after this many seconds, so that one call stays
+        # well inside Odoo's default worker limits (60 s CPU, 120 s real)
+        # whatever the hooks add per subscription (invoices, charges).
+        time_budget = float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("subscription_core.batch_seconds", DEFAULT_BATCH_SECONDS)
+        )
+        deadline = time.monotonic() + time_budget
         today = fields.Date.context_today(self)
         subs = self._lock_due(today, batch_size)
         # Read the locked rows afresh, in one query for the whole batch.
         subs.invalidate_recordset()
         subs.fetch(self._get_process_due_fields())
         failed = self.browse()
+        done = 0
         for sub in subs:
+            if done and time.monotonic() >= deadline:
+                break
+            done += 1
             try:
                 with self.env.cr.savepoint():
                     sub._process_due(today)
@@ -1252,7 +1267,6 @@ class SubscriptionSubscription(models.Model):
                 _logger.warning("Renewal engine failed on %s: %s", sub.name, error)
                 failed |= sub
                 sub._flag_process_error(error, today)
-        done = len(subs)
         remaining = self.search_count(self._get_due_domain(today))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if not remaining:
@@ -1338,4 +1352,4 @@ class SubscriptionSubscription(models.Model):
                 "subscription_core.ir_cron_subscription_process_due", raise_if_not_found=False
             )
             if cron:
-                cron._trigger(at=datetime.combine(next_date, time.min))
+                cron._trigger(at=datetime.combine(next_date, datetime.min.time()))

@@ -101,6 +101,15 @@ class TestRenewalEngine(SubscriptionCommon):
         self.assertEqual(notify.call_args_list[0].kwargs, {"done": 3, "remaining": 4})
         self.assertTrue(all(s.current_period_end > date(2026, 2, 10) for s in subs))
 
+    def test_batches_stop_at_their_time_budget(self):
+        for day in range(1, 4):
+            self._started_subscription(on=date(2026, 1, day))
+        self.env["ir.config_parameter"].set_param("subscription_core.batch_seconds", "0")
+        results = [self._run_engine("2026-02-10") for _i in range(4)]
+        self.assertEqual(
+            [(r["done"], r["remaining"]) for r in results], [(1, 2), (1, 1), (1, 0), (0, 0)]
+        )
+
     def test_failing_subscription_stays_its_own(self):
         subs = self.env["subscription.subscription"]
         for day in range(1, 5):
@@ -171,8 +180,9 @@ class TestRenewalEngine(SubscriptionCommon):
             # The core engine alone: what the hooks add (invoicing, when
             # subscription_billing is installed) has its own budget there.
             Sub = type(self.env["subscription.subscription"])
-            with freeze_time(date(2026, 2, start_day)), patch.object(
-                Sub, "_on_period_started", lambda records, event: None
+            with (
+                freeze_time(date(2026, 2, start_day)),
+                patch.object(Sub, "_on_period_started", lambda records, event: None),
             ):
                 result = self.env["subscription.subscription"]._cron_process_due()
             self.assertEqual(result["done"], count)
@@ -200,8 +210,11 @@ class TestRenewalConcurrency(SubscriptionCommon):
             partner = env["res.partner"].create({"name": "Concurrency Co"})
             product = env["product.product"].create({"name": "Concurrency tier", "type": "service"})
             tier = env["subscription.tier"].create(
-                {"name": "Concurrency", "code": f"concurrency-{uuid.uuid4().hex}",
-                 "product_id": product.id}
+                {
+                    "name": "Concurrency",
+                    "code": f"concurrency-{uuid.uuid4().hex}",
+                    "product_id": product.id,
+                }
             )
             cycle = env["subscription.cycle"].create(
                 {"name": "Concurrency monthly", "interval_unit": "month", "interval_count": 1}
