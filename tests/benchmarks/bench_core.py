@@ -187,8 +187,8 @@ def bench_portal_list(dbname, login, password, rounds=20):
 
 
 def bench_partner_form(env, partner, rounds=20):
-    view = env["res.partner"].get_views([(False, "form")])["views"]["form"]
-    spec = {name: {} for name in view["fields"]}
+    views = env["res.partner"].get_views([(False, "form")])
+    spec = {name: {} for name in views["models"]["res.partner"]["fields"]}
     for name in ("subscription_ids", "subscription_event_ids"):
         if name in spec:
             spec[name] = {"fields": {"display_name": {}}}
