@@ -100,6 +100,36 @@ def query_count():
     return odoo.sql_db.sql_counter
 
 
+class Phase:
+    """Times one phase and counts its queries; with ``--profile DIR`` it also
+    writes ``DIR/<name>.prof`` (cProfile; it slows the phase down)."""
+
+    profile_dir = None
+
+    def __init__(self, name):
+        self.name = name
+        self.seconds = self.queries = 0
+        self._profiler = None
+
+    def __enter__(self):
+        if self.profile_dir:
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+        self._queries = query_count()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._started
+        self.queries = query_count() - self._queries
+        if self._profiler:
+            self._profiler.disable()
+            path = os.path.join(self.profile_dir, f"{self.name}.prof")
+            self._profiler.dump_stats(path)
+            note(f"profile of {self.name} written to {path}")
+        return False
+
+
 # --------------------------------------------------------------- set-up
 
 
@@ -282,20 +312,18 @@ def bench_suite_drafts(env, data, count):
     Move = env["account.move"].sudo()
     subs = Sub.browse(bench_subscription_ids(env, data, limit=count))
     env.invalidate_all()
-    queries_before = query_count()
-    started = time.perf_counter()
     created = 0
-    for sub in subs:
-        start = sub.current_period_end
-        end = sub._period_end_from(sub.period_anchor_date or start, start)
-        lines = sub._prepare_period_line_values(start, end)
-        Move.with_company(sub.company_id).create(
-            sub._prepare_invoice_values("period", start, end, lines)
-        )
-        created += 1
-    env.flush_all()
-    elapsed = time.perf_counter() - started
-    queries = query_count() - queries_before
+    with Phase("suite_draft") as phase:
+        for sub in subs:
+            start = sub.current_period_end
+            end = sub._period_end_from(sub.period_anchor_date or start, start)
+            lines = sub._prepare_period_line_values(start, end)
+            Move.with_company(sub.company_id).create(
+                sub._prepare_invoice_values("period", start, end, lines)
+            )
+            created += 1
+        env.flush_all()
+    elapsed, queries = phase.seconds, phase.queries
     env.cr.rollback()
     env.invalidate_all()
     result("suite_draft_count", created)
@@ -387,87 +415,88 @@ def bench_oca(args, suite_speed):
 # --------------------------------------------------------------- floor
 
 
+def _floor_invoice_values(data, journal, company, index, today):
+    partner_ids = data["partner_ids"]
+    return {
+        "move_type": "out_invoice",
+        "partner_id": partner_ids[index % len(partner_ids)],
+        "journal_id": journal.id,
+        "currency_id": company.currency_id.id,
+        "invoice_date": today,
+        "invoice_line_ids": [
+            (
+                0,
+                0,
+                {
+                    "product_id": data["product"].id,
+                    "name": "Floor",
+                    "quantity": 1,
+                    "price_unit": 10.0,
+                    "tax_ids": [(6, 0, data["tax"].ids)],
+                },
+            )
+        ],
+    }
+
+
 def bench_floor(env, data, count, company, provider):
-    """Bare accounting work for ``count`` invoices: batched create, batched
-    post, then charge + post-process through payment_demo."""
+    """Bare accounting work for ``count`` invoices, no subscription logic:
+    batched create, batched post, then a charge through payment_demo and its
+    post-processing (payment created and reconciled), committed per batch."""
     cr = env.cr
     Move = env["account.move"]
     Tx = env["payment.transaction"]
     journal = env["account.journal"].search(
         [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
     )
-    partner_ids, token_ids = data["partner_ids"], data["token_ids"]
+    token_ids = data["token_ids"]
     today = date.today()
-    timings = {}
-    queries_before = query_count()
+    env.invalidate_all()
 
-    started = time.perf_counter()
     move_ids = []
-    for offset in range(0, count, FLOOR_BATCH):
-        moves = Move.create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner_ids[i % len(partner_ids)],
-                    "journal_id": journal.id,
-                    "currency_id": company.currency_id.id,
-                    "invoice_date": today,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": data["product"].id,
-                                "name": "Floor",
-                                "quantity": 1,
-                                "price_unit": 10.0,
-                                "tax_ids": [(6, 0, data["tax"].ids)],
-                            },
-                        )
-                    ],
-                }
-                for i in range(offset, min(offset + FLOOR_BATCH, count))
-            ]
-        )
-        move_ids += moves.ids
-        cr.commit()
-        env.invalidate_all()
-    timings["create"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    for offset in range(0, count, FLOOR_BATCH):
-        Move.browse(move_ids[offset : offset + FLOOR_BATCH]).action_post()
-        cr.commit()
-        env.invalidate_all()
-    timings["post"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    for offset in range(0, count, FLOOR_CHARGE_BATCH):
-        moves = Move.browse(move_ids[offset : offset + FLOOR_CHARGE_BATCH])
-        # One create per transaction: payment's _check_token_is_active
-        # constraint reads token_id on the whole recordset (singleton only).
-        txs = Tx
-        for index, move in enumerate(moves):
-            txs |= Tx.create(
-                {
-                    "provider_id": provider.id,
-                    "payment_method_id": data["payment_method"].id,
-                    "reference": f"FLOOR-{move.id}",
-                    "amount": move.amount_residual,
-                    "currency_id": move.currency_id.id,
-                    "partner_id": move.partner_id.id,
-                    "token_id": token_ids[(offset + index) % len(token_ids)],
-                    "operation": "offline",
-                    "invoice_ids": [(6, 0, move.ids)],
-                }
+    with Phase("floor_create") as create:
+        for offset in range(0, count, FLOOR_BATCH):
+            moves = Move.create(
+                [
+                    _floor_invoice_values(data, journal, company, i, today)
+                    for i in range(offset, min(offset + FLOOR_BATCH, count))
+                ]
             )
-        for tx in txs:
-            tx._send_payment_request()
-        txs._post_process()
-        cr.commit()
-        env.invalidate_all()
-    timings["charge"] = time.perf_counter() - started
-    queries = query_count() - queries_before
+            move_ids += moves.ids
+            cr.commit()
+            env.invalidate_all()
+
+    with Phase("floor_post") as post:
+        for offset in range(0, count, FLOOR_BATCH):
+            Move.browse(move_ids[offset : offset + FLOOR_BATCH]).action_post()
+            cr.commit()
+            env.invalidate_all()
+
+    with Phase("floor_charge") as charge:
+        for offset in range(0, count, FLOOR_CHARGE_BATCH):
+            moves = Move.browse(move_ids[offset : offset + FLOOR_CHARGE_BATCH])
+            # One create per transaction: payment's _check_token_is_active
+            # constraint reads token_id on the whole recordset (singletons only).
+            txs = Tx
+            for index, move in enumerate(moves):
+                txs |= Tx.create(
+                    {
+                        "provider_id": provider.id,
+                        "payment_method_id": data["payment_method"].id,
+                        "reference": f"FLOOR-{move.id}",
+                        "amount": move.amount_residual,
+                        "currency_id": move.currency_id.id,
+                        "partner_id": move.partner_id.id,
+                        "token_id": token_ids[(offset + index) % len(token_ids)],
+                        "operation": "offline",
+                        "invoice_ids": [(6, 0, move.ids)],
+                    }
+                )
+            for tx in txs:
+                tx._send_payment_request()
+            txs._post_process()
+            cr.commit()
+            env.invalidate_all()
 
     cr.execute(
         "SELECT count(*) FROM account_move WHERE id = ANY(%s) AND state = 'posted' "
@@ -477,13 +506,16 @@ def bench_floor(env, data, count, company, provider):
     paid = cr.fetchone()[0]
     if paid != count:
         raise SystemExit(f"floor: {paid} of {count} invoices paid")
-    total = sum(timings.values())
+    phases = {"create": create, "post": post, "charge": charge}
+    total = sum(phase.seconds for phase in phases.values())
     result("floor_invoices", count)
     result("floor_seconds", round(total, 2))
-    result("floor_create_per_second", round(count / timings["create"], 1))
-    result("floor_post_per_second", round(count / timings["post"], 1))
-    result("floor_charge_per_second", round(count / timings["charge"], 1))
+    for name, phase in phases.items():
+        result(f"floor_{name}_per_second", round(count / phase.seconds, 1))
     result("floor_invoices_per_second", round(count / total, 1))
+    for name, phase in phases.items():
+        result(f"floor_{name}_queries_per_invoice", round(phase.queries / count, 1))
+    queries = sum(phase.queries for phase in phases.values())
     result("floor_queries_per_invoice", round(queries / count, 1))
     return total
 
@@ -491,21 +523,21 @@ def bench_floor(env, data, count, company, provider):
 # --------------------------------------------------------------- real job
 
 
-def run_cron(env, method, calls, done_key="done"):
+def run_cron(env, method, calls):
     """Call ``method`` as the cron runner would: commit after each call,
     again while work remains. Appends each call's duration to ``calls``."""
-    done = 0
     while True:
         t0 = time.perf_counter()
         outcome = method()
         env.cr.commit()
         calls.append(time.perf_counter() - t0)
-        done += outcome[done_key]
-        if not outcome["remaining"] or not outcome[done_key]:
-            return done
+        if not outcome["remaining"] or not outcome["done"]:
+            return
 
 
-def bench_renewal(env, data, count, floor_seconds, profile=None):
+def bench_renewal(env, data, count):
+    """The suite's full renewal of the seeded subscriptions, through its two
+    scheduled actions; returns its duration."""
     cr = env.cr
     Sub = env["subscription.subscription"]
     Attempt = env["subscription.payment.attempt"]
@@ -513,22 +545,14 @@ def bench_renewal(env, data, count, floor_seconds, profile=None):
     env.invalidate_all()
     precise_peak = reset_peak_rss()
     rss_before = rss_mb()
-    queries_before = query_count()
     due_calls, attempt_calls = [], []
-    profiler = cProfile.Profile() if profile else None
-    if profiler:
-        profiler.enable()
-    started = time.perf_counter()
-    run_cron(env, Sub._cron_process_due, due_calls)
-    due_done = time.perf_counter()
-    run_cron(env, Attempt._cron_process_attempts, attempt_calls)
-    elapsed = time.perf_counter() - started
-    if profiler:
-        profiler.disable()
-        profiler.dump_stats(profile)
-        note(f"profile written to {profile}")
-    queries = query_count() - queries_before
+    with Phase("renewal_invoice") as invoicing:
+        run_cron(env, Sub._cron_process_due, due_calls)
+    with Phase("renewal_charge") as charging:
+        run_cron(env, Attempt._cron_process_attempts, attempt_calls)
     peak = peak_rss_mb()
+    elapsed = invoicing.seconds + charging.seconds
+    queries = invoicing.queries + charging.queries
     ids = bench_subscription_ids(env, data)
     cr.execute(
         """
@@ -553,16 +577,18 @@ def bench_renewal(env, data, count, floor_seconds, profile=None):
         )
     result("renewal_invoices", count)
     result("renewal_seconds", round(elapsed, 2))
-    result("renewal_invoice_seconds", round(due_done - started, 2))
-    result("renewal_charge_seconds", round(elapsed - (due_done - started), 2))
+    result("renewal_invoice_seconds", round(invoicing.seconds, 2))
+    result("renewal_charge_seconds", round(charging.seconds, 2))
     result("renewal_invoices_per_second", round(count / elapsed, 1))
+    result("renewal_invoice_queries_per_invoice", round(invoicing.queries / count, 1))
+    result("renewal_charge_queries_per_invoice", round(charging.queries / count, 1))
     result("renewal_queries_per_invoice", round(queries / count, 1))
     result("renewal_cron_calls", len(due_calls) + len(attempt_calls))
     result("renewal_slowest_cron_call_seconds", round(max(due_calls + attempt_calls), 2))
     result("renewal_peak_rss_mb", peak)
     if precise_peak:
         result("renewal_rss_growth_mb", round(peak - rss_before, 1))
-    result("overhead_vs_floor", round(elapsed / floor_seconds, 2))
+    return elapsed
 
 
 # --------------------------------------------------------------- main
@@ -594,11 +620,15 @@ def main():
     parser.add_argument(
         "--profile",
         default=None,
-        help="write a cProfile of the renewal to this file (slows it down)",
+        metavar="DIR",
+        help="write a cProfile of each phase to DIR/<phase>.prof (slows them down)",
     )
     args = parser.parse_args()
     args.oca_db_prefix = args.oca_db_prefix or args.database
     args.oca_count = min(args.oca_count, args.count)
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        Phase.profile_dir = args.profile
 
     import odoo
     from odoo import SUPERUSER_ID, api
@@ -620,8 +650,11 @@ def main():
         suite_speed = bench_suite_drafts(env, data, args.oca_count)
         if not args.skip_oca:
             bench_oca(args, suite_speed)
+        # The renewal runs before the floor so that its peak memory is its own
+        # (the floor would leave the heap grown).
+        renewal_seconds = bench_renewal(env, data, args.count)
         floor_seconds = bench_floor(env, data, args.count, company, provider)
-        bench_renewal(env, data, args.count, floor_seconds, profile=args.profile)
+        result("overhead_vs_floor", round(renewal_seconds / floor_seconds, 2))
     result("load_average_1min_end", round(os.getloadavg()[0], 2))
 
 

@@ -253,9 +253,13 @@ class SubscriptionPaymentAttempt(models.Model):
     def _record_result(self, result):
         """Apply a charge outcome. Idempotent: a final attempt is left alone."""
         self.ensure_one()
-        if self.state in ("succeeded", "failed", "cancelled"):
-            return False
         state = result.get("state")
+        if self.state in ("succeeded", "cancelled"):
+            return False
+        if self.state == "failed" and state != "succeeded":
+            # A failure is final, except when the provider reports later that
+            # the money was taken after all (e.g. after a network error).
+            return False
         if state == "processing":
             if self.state != "processing":
                 self.state = "processing"

@@ -159,9 +159,14 @@ class TestCharging(BillingCommon):
         attempt = sub.payment_attempt_ids
         events = len(sub.event_ids)
         self.assertFalse(attempt._record_result({"state": "failed", "decline_code": "x"}))
-        self.assertFalse(attempt._record_result({"state": "succeeded"}))
+        self.assertFalse(attempt._record_result({"state": "processing"}))
         self.assertEqual(attempt.state, "failed")
         self.assertEqual(len(sub.event_ids), events)
+        # A provider may report later that the money was taken after all.
+        self.assertTrue(attempt._record_result({"state": "succeeded"}))
+        self.assertFalse(attempt._record_result({"state": "succeeded"}))
+        self.assertFalse(attempt._record_result({"state": "failed", "decline_code": "y"}))
+        self.assertEqual(attempt.state, "succeeded")
 
     def test_staff_payment_recovers(self):
         sub = self._billed_subscription(token=self.token_fail)
