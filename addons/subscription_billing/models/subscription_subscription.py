@@ -68,6 +68,13 @@ class SubscriptionSubscription(models.Model):
         "subscription.dunning.step", string="Last Dunning Step", readonly=True, copy=False
     )
     next_dunning_date = fields.Date(readonly=True, copy=False, index=True)
+    invoice_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The current period is to be invoiced (done right after it starts; "
+        "kept when invoicing failed, and retried by the renewal engine).",
+    )
 
     # === COMPUTE / CONSTRAINTS ===#
 
@@ -201,10 +208,110 @@ class SubscriptionSubscription(models.Model):
     # === INVOICING ===#
 
     def _on_period_started(self, event):
+        """A billed period starts: mark it to invoice. The invoice itself is
+        made right after, in a batch: at the end of the public action that
+        started the period, or of the renewal engine's batch."""
         res = super()._on_period_started(event)
         if self.state in BILLED_STATES:
-            self._create_period_invoice()
+            self.invoice_pending = True
         return res
+
+    def action_start(self):
+        res = super().action_start()
+        self._invoice_pending_periods()
+        return res
+
+    def action_activate(self):
+        res = super().action_activate()
+        self._invoice_pending_periods()
+        return res
+
+    def action_resume(self):
+        res = super().action_resume()
+        self._invoice_pending_periods()
+        return res
+
+    def action_reactivate(self):
+        res = super().action_reactivate()
+        self._invoice_pending_periods()
+        return res
+
+    def _demo_start(self):
+        res = super()._demo_start()
+        self._invoice_pending_periods()
+        return res
+
+    @api.model
+    def _cron_process_due(self, batch_size=None):
+        """Renew what is due, then invoice the periods it started (and any
+        left pending by an earlier failure), in batches."""
+        result = super()._cron_process_due(batch_size=batch_size)
+        today = fields.Date.context_today(self)
+        pending = self._lock_invoice_pending(today, batch_size or 500)
+        invoiced = pending._invoice_pending_periods(raise_errors=False)
+        left = self.search_count(self._get_invoice_pending_domain(today))
+        if pending or left:
+            self.env["ir.cron"]._notify_progress(
+                done=result["done"] + len(invoiced), remaining=result["remaining"] + left
+            )
+        result.update(invoiced=len(invoiced), invoice_pending=left)
+        return result
+
+    @api.model
+    def _get_invoice_pending_domain(self, today):
+        return [
+            ("invoice_pending", "=", True),
+            "|",
+            ("process_error_date", "=", False),
+            ("process_error_date", "<", today),
+        ]
+
+    @api.model
+    def _lock_invoice_pending(self, today, limit):
+        self.env.flush_all()
+        query = self._where_calc(self._get_invoice_pending_domain(today))
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s FOR UPDATE OF %s SKIP LOCKED",
+                SQL.identifier(self._table, "id"),
+                query.from_clause,
+                query.where_clause,
+                SQL.identifier(self._table, "id"),
+                limit,
+                SQL.identifier(self._table),
+            )
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    def _invoice_pending_periods(self, raise_errors=True):
+        """Invoice the pending periods of these subscriptions: all at once
+        (batched create and post), or, if that fails, one by one so that a
+        failing subscription is flagged and keeps its period pending for the
+        next engine run while the others are invoiced. Returns the
+        subscriptions invoiced."""
+        subs = self.filtered("invoice_pending")
+        if not subs:
+            return subs
+        try:
+            with self.env.cr.savepoint():
+                subs._create_period_invoices()
+            return subs
+        except Exception:
+            if raise_errors and len(subs) == 1:
+                raise
+        today = fields.Date.context_today(self)
+        done = self.browse()
+        for sub in subs:
+            try:
+                with self.env.cr.savepoint():
+                    sub._create_period_invoices()
+                done |= sub
+            except Exception as error:  # noqa: BLE001 - one record's failure stays its own
+                if raise_errors:
+                    raise
+                _logger.warning("Invoicing %s failed: %s", sub.name, error)
+                sub._flag_process_error(error, today)
+        return done
 
     def _get_invoice_journal(self):
         self.ensure_one()
@@ -245,38 +352,69 @@ class SubscriptionSubscription(models.Model):
         )
 
     def _create_period_invoice(self):
-        """Invoice the current period in advance (idempotent: the invoice of a
-        period that is already billed is returned as it is), post it, then
-        charge or send it depending on the billing mode."""
+        """Invoice the current period of one subscription (idempotent: the
+        invoice of a period that is already billed is returned as it is)."""
         self.ensure_one()
-        start, end = self.current_period_start, self.current_period_end
-        existing = self._period_invoice(start)
-        if existing:
-            return existing
+        return self._create_period_invoices().get(self) or self._period_invoice(
+            self.current_period_start
+        )
+
+    def _create_period_invoices(self):
+        """Invoice the current period of each subscription in advance, in one
+        batched create and post, then charge or send each invoice. A period
+        already invoiced is skipped (the database would refuse a second
+        invoice anyway). Returns {subscription: new invoice}."""
+        Move = self.env["account.move"].sudo()
+        existing = {
+            (move.subscription_id, move.subscription_period_start)
+            for move in Move.search(
+                [
+                    ("subscription_id", "in", self.ids),
+                    ("subscription_invoice_kind", "=", "period"),
+                    (
+                        "subscription_period_start",
+                        "in",
+                        list(set(self.mapped("current_period_start"))),
+                    ),
+                ]
+            )
+        }
         adjustments = (
             self.env["subscription.billing.adjustment"]
             .sudo()
-            .search([("subscription_id", "=", self.id), ("invoice_id", "=", False)])
+            .search([("subscription_id", "in", self.ids), ("invoice_id", "=", False)])
+            .grouped("subscription_id")
         )
-        lines = self._prepare_period_line_values(start, end) + [
-            self._prepare_invoice_line_values(
-                adj.product_id, adj.name, 1, adj.amount, adj.date_from, adj.date_to
+        to_invoice = {}
+        for sub in self:
+            start, end = sub.current_period_start, sub.current_period_end
+            if (sub, start) in existing:
+                continue
+            sub_adjustments = adjustments.get(sub, self.env["subscription.billing.adjustment"])
+            lines = sub._prepare_period_line_values(start, end) + [
+                sub._prepare_invoice_line_values(
+                    adj.product_id, adj.name, 1, adj.amount, adj.date_from, adj.date_to
+                )
+                for adj in sub_adjustments
+            ]
+            total = sum(line["quantity"] * line["price_unit"] for line in lines)
+            if float_is_zero(total, precision_rounding=sub.currency_id.rounding):
+                continue
+            to_invoice[sub] = (
+                sub._prepare_invoice_values("period", start, end, lines),
+                sub_adjustments,
             )
-            for adj in adjustments
-        ]
-        total = sum(line["quantity"] * line["price_unit"] for line in lines)
-        if float_is_zero(total, precision_rounding=self.currency_id.rounding):
-            return self.env["account.move"]
-        invoice = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(self.company_id)
-            .create(self._prepare_invoice_values("period", start, end, lines))
-        )
-        adjustments.invoice_id = invoice
-        invoice.action_post()
-        self._after_invoice_posted(invoice)
-        return invoice
+        invoices = {}
+        for company, subs in self.browse([s.id for s in to_invoice]).grouped("company_id").items():
+            moves = Move.with_company(company).create([to_invoice[sub][0] for sub in subs])
+            moves.action_post()
+            invoices.update(zip(subs, moves, strict=True))
+        for sub, invoice in invoices.items():
+            to_invoice[sub][1].invoice_id = invoice
+            sub._after_invoice_posted(invoice)
+        self.write({"invoice_pending": False})
+        self.filtered("process_error").write({"process_error": False, "process_error_date": False})
+        return invoices
 
     def _after_invoice_posted(self, invoice):
         if invoice.move_type != "out_invoice":

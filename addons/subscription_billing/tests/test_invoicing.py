@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date
+from unittest.mock import patch
 
 import psycopg2
 
@@ -157,23 +158,56 @@ class TestInvoicing(BillingCommon):
         self.assertEqual(self._period_invoices(sub), invoice)
         self.assertEqual(invoice.state, "posted")
 
+    def test_failing_invoice_stays_pending_and_is_retried(self):
+        subs = [self._billed_subscription(on=date(2026, 1, 10)) for _i in range(3)]
+        bad = subs[1]
+        Sub = type(bad)
+        original = Sub._prepare_invoice_values
+
+        def prepare(records, kind, start, end, lines, move_type="out_invoice"):
+            if records == bad:
+                raise ValueError("no journal for this one")
+            return original(records, kind, start, end, lines, move_type=move_type)
+
+        with patch.object(Sub, "_prepare_invoice_values", prepare), mute_logger(
+            "odoo.addons.subscription_billing.models.subscription_subscription"
+        ):
+            result = self._renew("2026-02-10")
+        self.assertEqual((result["done"], result["invoiced"], result["invoice_pending"]), (3, 2, 0))
+        self.assertEqual(bad.current_period_start, date(2026, 2, 10), "renewed all the same")
+        self.assertTrue(bad.invoice_pending)
+        self.assertIn("no journal", bad.process_error)
+        self.assertEqual(len(self._period_invoices(bad)), 1)
+        for good in (subs[0], subs[2]):
+            self.assertEqual(len(self._period_invoices(good)), 2)
+        # Not retried the same day; the next day the period is invoiced once.
+        self.assertEqual(self._renew("2026-02-10")["invoiced"], 0)
+        self.assertEqual(self._renew("2026-02-11")["invoiced"], 1)
+        self.assertFalse(bad.invoice_pending)
+        self.assertFalse(bad.process_error)
+        self.assertEqual(
+            self._period_invoices(bad)[-1].subscription_period_start, date(2026, 2, 10)
+        )
+
     def test_many_subscriptions_due_at_once(self):
         """More than a thousand due at once: each period billed once, over
         several engine calls, re-runs included (OCA contract re-bills past
         its first 1,000 lines). They start in trial so that only the
         activation by the engine invoices them."""
-        partner = self.env["res.partner"].create({"name": "Bulk"})
+        # Ten subscriptions per customer, like a book of business (Odoo's
+        # invoice checks look at each customer's previous invoices).
+        partners = self.env["res.partner"].create([{"name": f"Bulk {i}"} for i in range(101)])
         Sub = self.env["subscription.subscription"].with_context(tracking_disable=True)
         with freeze_time("2026-01-01"):
             subs = Sub.create(
                 [
                     {
-                        "partner_id": partner.id,
+                        "partner_id": partners[i % 101].id,
                         "tier_id": self.tier_enterprise.id,
                         "cycle_id": self.monthly.id,
                         "date_start": date(2026, 1, 1),
                     }
-                    for _i in range(1010)
+                    for i in range(1010)
                 ]
             )
             subs.action_start()
