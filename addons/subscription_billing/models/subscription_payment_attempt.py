@@ -85,6 +85,7 @@ class SubscriptionPaymentAttempt(models.Model):
     # === ACTIONS ===#
 
     def action_retry_now(self):
+        self.subscription_id._check_billing_staff()
         for attempt in self:
             if attempt.state not in ("scheduled", "failed"):
                 raise UserError(_("Only scheduled or failed attempts can be retried."))
@@ -99,6 +100,7 @@ class SubscriptionPaymentAttempt(models.Model):
 
     def action_skip(self):
         """Skip a scheduled retry; dunning goes on with its next step."""
+        self.subscription_id._check_billing_staff()
         to_skip = self.filtered(lambda a: a.state == "scheduled")
         to_skip.write(
             {"state": "cancelled", "error_message": _("Skipped by %s", self.env.user.name)}

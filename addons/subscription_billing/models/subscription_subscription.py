@@ -3,7 +3,7 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero
 
 from ..tools import dunning
@@ -186,7 +186,16 @@ class SubscriptionSubscription(models.Model):
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
 
+    def _check_billing_staff(self):
+        if not self.env.is_superuser() and not self.env.user.has_group(
+            "subscription_core.group_subscription_manager"
+        ):
+            raise AccessError(
+                _("Only the billing team (Subscriptions administrators) can do this.")
+            )
+
     def action_retry_payment_now(self):
+        self._check_billing_staff()
         for sub in self:
             invoices = sub._unpaid_invoices()
             if not invoices:
@@ -199,6 +208,7 @@ class SubscriptionSubscription(models.Model):
 
     def action_stop_dunning(self):
         """Stop retries and notices; the subscription stays as it is."""
+        self._check_billing_staff()
         for sub in self.filtered(lambda s: s.dunning_state != "none"):
             sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").action_skip()
             sub.write({"dunning_state": "none", "next_dunning_date": False})

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 
 from .common import BillingCommon
@@ -137,6 +138,22 @@ class TestDunning(BillingCommon):
         attempts = sub.payment_attempt_ids.sorted("attempt_number")
         self.assertEqual(attempts.mapped("decline_type"), ["soft", "soft", "hard"])
         self.assertEqual(sub.dunning_state, "hard_declined")
+
+    def test_only_billing_staff_retry_or_stop(self):
+        sub = self._billed_subscription(token=self.token_fail)
+        self._process_attempts("2026-04-01 10:00:00")
+        attempt = sub.payment_attempt_ids
+        for method in ("action_retry_payment_now", "action_stop_dunning"):
+            with self.assertRaises(AccessError):
+                getattr(sub.with_user(self.sub_user), method)()
+        with self.assertRaises(AccessError):
+            attempt.with_user(self.sub_user).action_retry_now()
+        with self.assertRaises(AccessError):
+            self.env["subscription.dunning.policy"].with_user(self.sub_user).create({"name": "X"})
+        self.assertEqual(len(sub.payment_attempt_ids), 1)
+        self.assertEqual(sub.dunning_state, "in_dunning")
+        sub.with_user(self.sub_manager).action_stop_dunning()
+        self.assertEqual(sub.dunning_state, "none")
 
     def test_dunning_cron_is_idempotent(self):
         sub = self._billed_subscription(token=self.token_fail)

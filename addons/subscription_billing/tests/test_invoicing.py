@@ -169,8 +169,9 @@ class TestInvoicing(BillingCommon):
                 raise ValueError("no journal for this one")
             return original(records, kind, start, end, lines, move_type=move_type)
 
-        with patch.object(Sub, "_prepare_invoice_values", prepare), mute_logger(
-            "odoo.addons.subscription_billing.models.subscription_subscription"
+        with (
+            patch.object(Sub, "_prepare_invoice_values", prepare),
+            mute_logger("odoo.addons.subscription_billing.models.subscription_subscription"),
         ):
             result = self._renew("2026-02-10")
         self.assertEqual((result["done"], result["invoiced"], result["invoice_pending"]), (3, 2, 0))
