@@ -2,6 +2,7 @@
 from . import test_billing_portal
 from . import test_billing_views
 from . import test_charging
+from . import test_concurrency
 from . import test_dunning
 from . import test_invoicing
 from . import test_stripe
