@@ -305,32 +305,37 @@ def bench_subscription_ids(env, data, limit=None):
 
 
 def bench_suite_drafts(env, data, count):
-    """The suite's draft invoice of the next period for ``count``
-    subscriptions, one by one as the renewal does (no posting), then rolled
-    back: the subscriptions are left due for the real run."""
+    """The suite's draft invoices of the next period for ``count``
+    subscriptions, made as its renewal engine makes them — values from
+    ``_prepare_period_line_values`` and ``_prepare_invoice_values``, one
+    ``account.move.create`` per engine batch — but not posted; rolled back
+    afterwards."""
     Sub = env["subscription.subscription"]
     Move = env["account.move"].sudo()
-    subs = Sub.browse(bench_subscription_ids(env, data, limit=count))
+    batch_size = int(
+        env["ir.config_parameter"].sudo().get_param("subscription_core.batch_size", FLOOR_BATCH)
+    )
+    ids = bench_subscription_ids(env, data, limit=count)
     env.invalidate_all()
     created = 0
     with Phase("suite_draft") as phase:
-        for sub in subs:
-            start = sub.current_period_end
-            end = sub._period_end_from(sub.period_anchor_date or start, start)
-            lines = sub._prepare_period_line_values(start, end)
-            Move.with_company(sub.company_id).create(
-                sub._prepare_invoice_values("period", start, end, lines)
-            )
-            created += 1
+        for offset in range(0, len(ids), batch_size):
+            subs = Sub.browse(ids[offset : offset + batch_size])
+            values = []
+            for sub in subs:
+                start = sub.current_period_end
+                end = sub._period_end_from(sub.period_anchor_date or start, start)
+                lines = sub._prepare_period_line_values(start, end)
+                values.append(sub._prepare_invoice_values("period", start, end, lines))
+            created += len(Move.with_company(subs.company_id[:1]).create(values))
         env.flush_all()
-    elapsed, queries = phase.seconds, phase.queries
     env.cr.rollback()
     env.invalidate_all()
     result("suite_draft_count", created)
-    result("suite_draft_seconds", round(elapsed, 2))
-    result("suite_draft_invoices_per_second", round(created / elapsed, 1))
-    result("suite_draft_queries_per_invoice", round(queries / created, 1))
-    return created / elapsed
+    result("suite_draft_seconds", round(phase.seconds, 2))
+    result("suite_draft_invoices_per_second", round(created / phase.seconds, 1))
+    result("suite_draft_queries_per_invoice", round(phase.queries / created, 1))
+    return created / phase.seconds
 
 
 def _odoo_addons_path():
@@ -350,6 +355,21 @@ def recreate_database(name, template):
         else:
             cr.execute(f"CREATE DATABASE \"{name}\" ENCODING 'unicode' TEMPLATE template0")
     odoo.sql_db.close_db(name)
+    if template:
+        # subscription_oca adds account.move.subscription_id too: the OCA
+        # databases must not have the suite installed.
+        with odoo.sql_db.db_connect(name).cursor() as cr:
+            cr.execute(
+                "SELECT name FROM ir_module_module WHERE state = 'installed' "
+                "AND name IN ('subscription_core', 'subscription_billing')"
+            )
+            installed = [row[0] for row in cr.fetchall()]
+        odoo.sql_db.close_db(name)
+        if installed:
+            raise SystemExit(
+                f"--oca-template {template} has {', '.join(installed)} installed: "
+                "use a database without the suite (account installed is enough)"
+            )
 
 
 def bench_oca(args, suite_speed):
@@ -525,13 +545,18 @@ def bench_floor(env, data, count, company, provider):
 
 def run_cron(env, method, calls):
     """Call ``method`` as the cron runner would: commit after each call,
-    again while work remains. Appends each call's duration to ``calls``."""
+    again while it reports work done and work remaining. Appends each
+    call's duration to ``calls``."""
     while True:
         t0 = time.perf_counter()
         outcome = method()
         env.cr.commit()
         calls.append(time.perf_counter() - t0)
-        if not outcome["remaining"] or not outcome["done"]:
+        # The billing engine reports the periods it invoiced and those left
+        # to invoice beside the core's renewals.
+        done = outcome["done"] + outcome.get("invoiced", 0)
+        remaining = outcome["remaining"] + outcome.get("invoice_pending", 0)
+        if not remaining or not done:
             return
 
 
@@ -587,6 +612,7 @@ def bench_renewal(env, data, count):
     result("renewal_slowest_cron_call_seconds", round(max(due_calls + attempt_calls), 2))
     result("renewal_peak_rss_mb", peak)
     if precise_peak:
+        result("renewal_rss_start_mb", rss_before)
         result("renewal_rss_growth_mb", round(peak - rss_before, 1))
     return elapsed
 
@@ -647,12 +673,12 @@ def main():
         data = seed(env, args.count, company, provider, tag)
         note(f"seeded {args.count} subscriptions in {time.perf_counter() - t0:.1f}s")
         result("count", args.count)
+        # The renewal runs first, on a fresh heap, so that its peak memory is
+        # its own (the other phases leave the heap grown).
+        renewal_seconds = bench_renewal(env, data, args.count)
         suite_speed = bench_suite_drafts(env, data, args.oca_count)
         if not args.skip_oca:
             bench_oca(args, suite_speed)
-        # The renewal runs before the floor so that its peak memory is its own
-        # (the floor would leave the heap grown).
-        renewal_seconds = bench_renewal(env, data, args.count)
         floor_seconds = bench_floor(env, data, args.count, company, provider)
         result("overhead_vs_floor", round(renewal_seconds / floor_seconds, 2))
     result("load_average_1min_end", round(os.getloadavg()[0], 2))

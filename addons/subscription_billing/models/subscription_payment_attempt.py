@@ -352,6 +352,9 @@ class SubscriptionPaymentAttempt(models.Model):
             .get_param("subscription_billing.attempt_batch_seconds", DEFAULT_BATCH_SECONDS)
         )
         commit = not getattr(threading.current_thread(), "testing", False)
+        # A background batch: no field tracking on the payments and invoices
+        # it creates and reconciles (the chatter still gets the payment note).
+        self = self.with_context(tracking_disable=True)
         done = 0
         seen = []
         while done < batch_size and not (done and time.monotonic() >= deadline):

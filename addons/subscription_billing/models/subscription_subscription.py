@@ -656,8 +656,9 @@ class SubscriptionSubscription(models.Model):
         return attempt
 
     def _on_payment_succeeded(self, attempt):
-        """A charge went through; the invoice is paid by then (see
-        ``_on_invoice_paid`` for the recovery)."""
+        """A charge went through; the invoice is paid by then, and
+        ``_on_invoice_paid`` has handled the recovery. Checked again for
+        channels that report the success before the payment is reconciled."""
         self.ensure_one()
         self._check_recovery()
 
@@ -703,6 +704,10 @@ class SubscriptionSubscription(models.Model):
     def _check_recovery(self):
         """Back to normal once nothing is left unpaid."""
         for sub in self:
+            if sub.state not in ("past_due", "suspended") and sub.dunning_state == "none":
+                # Nothing to recover (a retry left for a paid invoice cancels
+                # itself when it runs).
+                continue
             if sub._unpaid_invoices():
                 continue
             sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").write(
