@@ -154,5 +154,6 @@ class TestBillingConcurrency(TransactionCase):
         ):
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["subscription.subscription"]._cron_process_due()
+            # commit: as the cron runner does after each call
             cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(self._period_invoices(), (2 * self.COUNT, 2 * self.COUNT))
