@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+
+from odoo.addons.subscription_core.models.locking import lock_for_processing
 
 from ..tools import declines
 
@@ -307,23 +308,10 @@ class SubscriptionPaymentAttempt(models.Model):
     @api.model
     def _lock_due(self, now, limit, exclude_ids=()):
         """Lock up to ``limit`` due attempts, skipping rows another worker holds."""
-        self.env.flush_all()
         domain = self._get_due_domain(now)
         if exclude_ids:
             domain = [("id", "not in", list(exclude_ids))] + domain
-        query = self._where_calc(domain)
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s FOR UPDATE OF %s SKIP LOCKED",
-                SQL.identifier(self._table, "id"),
-                query.from_clause,
-                query.where_clause,
-                SQL.identifier(self._table, "scheduled_date"),
-                limit,
-                SQL.identifier(self._table),
-            )
-        )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        return lock_for_processing(self, domain, limit, order=("scheduled_date", "id"))
 
     @api.model
     def _cron_process_attempts(self, batch_size=None):

@@ -6,6 +6,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero
 
+from odoo.addons.subscription_core.models.locking import lock_for_processing
+
 from ..tools import dunning
 
 _logger = logging.getLogger(__name__)
@@ -278,20 +280,7 @@ class SubscriptionSubscription(models.Model):
 
     @api.model
     def _lock_invoice_pending(self, today, limit):
-        self.env.flush_all()
-        query = self._where_calc(self._get_invoice_pending_domain(today))
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s FOR UPDATE OF %s SKIP LOCKED",
-                SQL.identifier(self._table, "id"),
-                query.from_clause,
-                query.where_clause,
-                SQL.identifier(self._table, "id"),
-                limit,
-                SQL.identifier(self._table),
-            )
-        )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        return lock_for_processing(self, self._get_invoice_pending_domain(today), limit)
 
     def _invoice_pending_periods(self, raise_errors=True):
         """Invoice the pending periods of these subscriptions: all at once

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import mrr, periods, proration
+from .locking import lock_for_processing
 
 _logger = logging.getLogger(__name__)
 
@@ -1207,25 +1208,9 @@ class SubscriptionSubscription(models.Model):
     def _lock_due(self, on_date, limit):
         """Take up to ``limit`` due subscriptions, skipping rows another
         transaction holds, so that several servers can run the engine."""
-        self.env.flush_all()
-        query = self._where_calc(self._get_due_domain(on_date))
-        self._apply_ir_rules(query, "read")
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s FOR UPDATE OF %s SKIP LOCKED",
-                SQL.identifier(self._table, "id"),
-                query.from_clause,
-                query.where_clause or SQL("TRUE"),
-                SQL(
-                    "%s, %s",
-                    SQL.identifier(self._table, "next_action_date"),
-                    SQL.identifier(self._table, "id"),
-                ),
-                limit,
-                SQL.identifier(self._table),
-            )
+        return lock_for_processing(
+            self, self._get_due_domain(on_date), limit, order=("next_action_date", "id")
         )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _cron_process_due(self, batch_size=None):
