@@ -33,4 +33,7 @@
         # Last because it references the actions defined above.
         "views/subscription_billing_menus.xml",
     ],
+    "demo": [
+        "demo/subscription_billing_demo.xml",
+    ],
 }

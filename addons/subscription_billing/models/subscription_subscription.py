@@ -254,6 +254,13 @@ class SubscriptionSubscription(models.Model):
         return res
 
     @api.model
+    def _demo_invoice_running(self):
+        """Demo data: invoice the current period of running subscriptions."""
+        subs = self.search([("state", "in", BILLED_STATES)])
+        subs.write({"invoice_pending": True})
+        subs._invoice_pending_periods()
+
+    @api.model
     def _cron_process_due(self, batch_size=None):
         """Renew what is due, then invoice the periods it started (and any
         left pending by an earlier failure), in batches."""
