@@ -9,3 +9,7 @@ from . import subscription_dunning_policy
 from . import subscription_payment_attempt
 from . import subscription_stripe
 from . import subscription_subscription
+
+# Extensions of subscription.subscription, one concern per file (after the model).
+from . import subscription_dunning
+from . import subscription_invoicing

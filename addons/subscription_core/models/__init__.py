@@ -7,6 +7,11 @@ from . import subscription_cycle
 from . import subscription_event
 from . import subscription_price
 from . import subscription_subscription
+
+# Extensions of subscription.subscription, one concern per file (after the model).
+from . import subscription_subscription_lifecycle
+from . import subscription_subscription_plan
+from . import subscription_subscription_renewal
 from . import subscription_tier
 from . import subscription_webhook
 from . import subscription_webhook_delivery
