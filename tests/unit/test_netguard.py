@@ -50,6 +50,7 @@ REFUSED_URLS = [
     "https://",
     "javascript:alert(1)",
     "http://example.com:99999/",
+    "http://example.com:0/",
 ]
 
 ACCEPTED_URLS = [

@@ -3,10 +3,11 @@ import json
 import secrets
 import uuid
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+
+from ..tools import netguard
 
 WEBHOOK_CRON_XMLID = "subscription_core.ir_cron_subscription_webhook_deliver"
 # Key of the per-transaction "a delivery run is already triggered" marker, kept
@@ -16,6 +17,10 @@ TRIGGER_MARKER = "subscription_core.webhook_trigger_id"
 # Longest wait for an endpoint's answer: the delivery cron sends requests one
 # after the other, a slow endpoint must not hold it for long.
 MAX_TIMEOUT = 30
+# System parameter: comma-separated host names, IP addresses or networks
+# (e.g. "hooks.internal, 10.1.0.0/16") that webhooks may reach although they
+# are not public. Empty by default: only public destinations are allowed.
+ALLOWED_HOSTS_PARAM = "subscription_core.webhook_allowed_hosts"
 
 
 def _iso_datetime(value):
@@ -113,21 +118,22 @@ class SubscriptionWebhook(models.Model):
 
     @api.constrains("url")
     def _check_url(self):
+        allowed = self._get_allowed_hosts()
         for webhook in self:
             try:
-                parts = urlsplit(webhook.url or "")
-                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-            except ValueError:
-                valid = False
-            if not valid:
+                netguard.check_url(webhook.url, allowed)
+            except netguard.UnsafeDestination as exc:
                 raise ValidationError(
                     self.env._(
-                        "The endpoint URL of webhook %(name)s must be an absolute "
-                        "http:// or https:// address, got %(url)r.",
+                        "The endpoint URL of webhook %(name)s is refused: %(reason)s. "
+                        "It must be an absolute http:// or https:// address of a public "
+                        "host; a host on a private network can be allowed by an "
+                        "administrator in the system parameter %(param)s.",
                         name=webhook.name,
-                        url=webhook.url,
+                        reason=str(exc),
+                        param=ALLOWED_HOSTS_PARAM,
                     )
-                )
+                ) from exc
 
     @api.constrains("event_types")
     def _check_event_types(self):
@@ -271,6 +277,13 @@ class SubscriptionWebhook(models.Model):
         }
 
     # === BUSINESS METHODS ===#
+
+    @api.model
+    def _get_allowed_hosts(self):
+        """Return the allow-list of non-public destinations, parsed (see
+        ``tools/netguard.parse_allowed_hosts``)."""
+        text = self.env["ir.config_parameter"].sudo().get_param(ALLOWED_HOSTS_PARAM, "")
+        return netguard.parse_allowed_hosts(text)
 
     @api.model
     def _get_valid_event_types(self):

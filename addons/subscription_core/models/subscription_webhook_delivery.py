@@ -2,6 +2,7 @@
 import calendar
 import json
 import logging
+import socket
 import time
 import uuid
 from datetime import timedelta
@@ -12,13 +13,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import backoff, signature
+from ..tools import backoff, netguard, signature
 from .subscription_webhook import WEBHOOK_CRON_XMLID
 
 _logger = logging.getLogger(__name__)
 
 USER_AGENT = "Odoo-Subscriptions-Webhook/1.0"
-RESPONSE_BODY_LIMIT = 2000  # characters of the answer kept on the delivery
+# Characters of the answer kept on the delivery: an excerpt to diagnose a
+# failure, not a copy of whatever the endpoint returns.
+RESPONSE_BODY_LIMIT = 1000
 DUE_STATES = ("pending", "failed")
 # Seconds of sending after which a cron call starts no new request. With the
 # 30 s maximum endpoint timeout, a call stays far below the usual 120 s limit.
@@ -101,7 +104,12 @@ class SubscriptionWebhookDelivery(models.Model):
         help="When the delivery is due (pending or failed deliveries only).",
     )
     response_status = fields.Integer(string="HTTP Status", readonly=True)
-    response_body = fields.Text(readonly=True, help="Beginning of the endpoint's answer.")
+    response_body = fields.Text(
+        string="Response Excerpt",
+        readonly=True,
+        groups="subscription_core.group_subscription_manager",
+        help="The first 1,000 characters of the endpoint's answer.",
+    )
     error = fields.Text(readonly=True)
     duration_ms = fields.Integer(string="Duration (ms)", readonly=True)
 
@@ -350,7 +358,10 @@ class SubscriptionWebhookDelivery(models.Model):
         """POST ``body`` to ``webhook`` and return the outcome; never raises.
 
         Redirects are not followed (a 3xx answer is a failure): the endpoint
-        must answer a 2xx status itself.
+        must answer a 2xx status itself. The host is resolved first and every
+        address it resolves to must be public (see ``tools/netguard.py``),
+        unless the system parameter ``subscription_core.webhook_allowed_hosts``
+        allows it; a refused destination is a failure, no request is sent.
 
         :param webhook: ``subscription.webhook`` record, read as superuser
         :param bytes body: raw request body, signed as is
@@ -370,6 +381,20 @@ class SubscriptionWebhookDelivery(models.Model):
         }
         status, reason, response_body, error = 0, "", False, False
         start = time.monotonic()
+        try:
+            netguard.resolve_and_check(
+                webhook.url,
+                self.env["subscription.webhook"]._get_allowed_hosts(),
+                resolver=socket.getaddrinfo,
+            )
+        except netguard.UnsafeDestination as exc:
+            return {
+                "success": False,
+                "response_status": 0,
+                "response_body": False,
+                "error": f"Destination refused: {exc}",
+                "duration_ms": int((time.monotonic() - start) * 1000),
+            }
         try:
             with requests.post(
                 webhook.url,

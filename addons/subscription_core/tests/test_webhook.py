@@ -69,6 +69,10 @@ class TestWebhook(SubscriptionCommon):
         thread.start()
         cls.addClassCleanup(cls.server.server_close)
         cls.addClassCleanup(cls.server.shutdown)
+        # The test endpoint listens on loopback, refused unless allowed.
+        cls.env["ir.config_parameter"].set_param(
+            "subscription_core.webhook_allowed_hosts", "127.0.0.1"
+        )
         cls.Webhook = cls.env["subscription.webhook"]
         cls.Delivery = cls.env["subscription.webhook.delivery"]
         cls.cron = cls.env.ref("subscription_core.ir_cron_subscription_webhook_deliver")

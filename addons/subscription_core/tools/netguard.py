@@ -128,8 +128,7 @@ def parse_ip_literal(host):
     try:
         return ipaddress.ip_address(host)
     except ValueError:
-        pass
-    return parse_ipv4_literal(host)
+        return parse_ipv4_literal(host)
 
 
 def _embedded_ipv4(address):
@@ -217,11 +216,13 @@ def check_url(url, allowed=((), ())):
     try:
         parts = urlsplit((url or "").strip())
         host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        port = parts.port  # raises ValueError when out of range
     except ValueError as exc:
         raise UnsafeDestination(f"malformed URL ({exc})") from exc
     if parts.scheme not in ALLOWED_SCHEMES or not host:
         raise UnsafeDestination("not an absolute http:// or https:// URL")
+    if port == 0:
+        raise UnsafeDestination("port 0 is not a destination")
     host = _normalize_host(host)
     address = parse_ip_literal(host)
     if _is_allowed(host, address, allowed):
