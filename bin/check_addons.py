@@ -10,7 +10,9 @@ For every addon:
   license and depends (a list of strings);
 - every file listed in data/demo exists, and asset globs match something;
 - every .xml file of the addon parses;
-- views use <list> (no <tree>) and no attrs= / states= attribute.
+- views use <list> (no <tree>) and no attrs= / states= attribute;
+- i18n/*.po and *.pot parse and translations keep their placeholders and
+  markup (check_i18n.py).
 Exit status 1 when anything is wrong, with one line per problem.
 """
 
@@ -19,6 +21,7 @@ import re
 import sys
 from pathlib import Path
 
+from check_i18n import check_i18n
 from lxml import etree
 
 VERSION_RE = re.compile(r"^18\.0\.\d+\.\d+\.\d+$")
@@ -148,6 +151,7 @@ def main(argv):
         if manifest is not None:
             check_manifest(addon, manifest, problems)
         check_xml(addon, problems)
+        check_i18n(addon, problems)
     for problem in problems:
         print(problem)
     print(f"check_addons: {len(argv)} addon(s), {len(problems)} problem(s)")

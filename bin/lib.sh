@@ -7,7 +7,8 @@
 #
 # Environment knobs (all optional):
 #   ODOO_SRC      local Odoo source dir (has odoo-bin, used in place), a local git
-#                 repository, or a git URL (default: https://github.com/odoo/odoo.git)
+#                 repository, or a git URL. Unset: the clone cached by an earlier
+#                 run (whatever its origin), else https://github.com/odoo/odoo.git
 #   ODOO_BRANCH   branch to clone (default 18.0)
 #   PYTHON        interpreter for the virtualenv (default: python3.12/3.11/3.10)
 #   XDG_CACHE_HOME  cache root (default ~/.cache); everything goes to .../subscription-suite
@@ -105,6 +106,7 @@ suite_prepare_odoo_src() {
                 log "cached Odoo source comes from $have, ODOO_SRC asks for $want: re-cloning"
                 _suite_clone "$want" "$ODOO_DIR"
             else
+                # ODOO_SRC unset: reuse the cached clone, whatever its origin.
                 log "Odoo source: $ODOO_DIR (cached, from ${have:-unknown origin})"
             fi
         else
@@ -420,11 +422,20 @@ suite_db_exists() {
 
 # ---------------------------------------------------------------- odoo.conf
 
+suite_random_password() {
+    "$VPY" -c 'import secrets; print(secrets.token_urlsafe(18))'
+}
+
 suite_write_conf() {
     # suite_write_conf OUT [KEY=VALUE...] : runtime config = odoo.conf + paths + db.
+    # odoo.conf has no admin_passwd (Odoo would default to "admin"): a random
+    # one unless the caller passes admin_passwd=... (bin/run keeps its own).
     local out="$1"
     shift
+    mkdir -p "$(dirname "$out")"
+    (umask 077 && : >>"$out")
     "$VPY" "$SUITE_HELPER" write-conf "$SUITE_CONF" "$out" \
+        "admin_passwd=$(suite_random_password)" \
         "addons_path=$(suite_full_addons_path)" \
         "data_dir=$ODOO_DATA_DIR" \
         "db_host=${PGHOST:-}" "db_port=${PGPORT:-}" \

@@ -1,0 +1,28 @@
+# Copyright 2026 Subscription Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+#
+# Odoo 18 with the suite's Python requirements baked in and the addons copied
+# to /mnt/extra-addons (docker-compose.yml mounts ./addons over them for
+# development). Nothing is pip-installed when a container starts.
+#   docker build -t subscription-suite:18 .
+FROM odoo:18
+
+USER root
+COPY requirements.txt constraints.txt /opt/subscription-suite/
+# The image's Python is the system one (Ubuntu, PEP 668): install beside
+# Odoo's Debian packages, with the suite's constraints.
+RUN PIP_CONSTRAINT=/opt/subscription-suite/constraints.txt \
+    pip3 install --no-cache-dir --break-system-packages \
+        -r /opt/subscription-suite/requirements.txt \
+    && python3 -c "import stripe, requests"
+COPY odoo.conf /opt/subscription-suite/odoo.conf
+COPY bin/docker-entrypoint /opt/subscription-suite/docker-entrypoint
+COPY --chown=odoo:odoo addons /mnt/extra-addons
+RUN chmod 755 /opt/subscription-suite/docker-entrypoint
+
+USER odoo
+ENV ODOO_RC=/var/lib/odoo/odoo.conf \
+    SUITE_BASE_CONF=/opt/subscription-suite/odoo.conf \
+    SUITE_ADDONS_DIR=/mnt/extra-addons
+ENTRYPOINT ["/opt/subscription-suite/docker-entrypoint"]
+CMD ["odoo"]
