@@ -1,0 +1,28 @@
+# Copyright 2026 Subscription Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Subscription Reports",
+    "summary": "MRR and its movements, churn, retention, ARPU, LTV and cohorts from "
+    "the subscription event ledger, with daily snapshots and a reconciliation",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Subscriptions",
+    "website": "https://github.com/subscription-suite/subscription-suite",
+    "author": "Subscription Suite Authors",
+    "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["subscription_core", "subscription_billing", "spreadsheet_dashboard"],
+    "data": [
+        # Security first: the group before the ACLs that name it.
+        "security/subscription_reports_security.xml",
+        "security/ir.model.access.csv",
+        # Record data.
+        "data/ir_cron.xml",
+        # Reports, wizards and model views.
+        "report/subscription_mrr_movement_report_views.xml",
+        "views/subscription_metric_snapshot_views.xml",
+        "wizards/subscription_metric_reconcile_views.xml",
+        # Last because it references the actions defined above.
+        "views/subscription_reports_menus.xml",
+    ],
+}

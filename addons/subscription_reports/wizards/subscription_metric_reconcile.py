@@ -1,0 +1,218 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..report.subscription_mrr_movement_report import customer_day_query
+
+CHECKS = [
+    ("subscription", "Ledger = subscription MRR"),
+    ("snapshot", "Snapshot = ledger MRR"),
+    ("dimension", "Tier and cycle rows = company row"),
+    ("movement", "Movements = MRR change"),
+]
+
+
+class SubscriptionMetricReconcile(models.TransientModel):
+    """Checks, to the cent, that the reports agree with the ledger and the
+    subscriptions, and lists every difference record by record."""
+
+    _name = "subscription.metric.reconcile"
+    _description = "Subscription Metrics Reconciliation"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+    )
+    date = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    state = fields.Selection([("draft", "Draft"), ("done", "Checked")], default="draft")
+    line_ids = fields.One2many("subscription.metric.reconcile.line", "reconcile_id")
+    difference_count = fields.Integer(compute="_compute_difference_count")
+
+    @api.depends("line_ids")
+    def _compute_difference_count(self):
+        for wizard in self:
+            wizard.difference_count = len(wizard.line_ids)
+
+    def action_reconcile(self):
+        self.ensure_one()
+        self.line_ids.unlink()
+        self.write(
+            {
+                "line_ids": [fields.Command.create(vals) for vals in self._get_differences()],
+                "state": "done",
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _get_differences(self):
+        """Every difference, as values of reconciliation lines."""
+        self.ensure_one()
+        if self.date < self.date_from:
+            raise UserError(_("The reconciliation range ends before it starts."))
+        self.env.flush_all()
+        currency = self.company_id.currency_id
+        lines = []
+
+        def add(check, expected, found, **vals):
+            if not currency.is_zero(expected - found):
+                lines.append(
+                    {
+                        "check": check,
+                        "expected": expected,
+                        "found": found,
+                        "difference": found - expected,
+                        **vals,
+                    }
+                )
+
+        cr = self.env.cr
+        company_id = self.company_id.id
+        # 1. Each subscription: the sum of its ledger = its current MRR.
+        cr.execute(
+            SQL(
+                """
+                SELECT s.id, s.partner_id, COALESCE(SUM(e.mrr_delta), 0), s.mrr_company
+                  FROM subscription_subscription s
+                  LEFT JOIN subscription_event e ON e.subscription_id = s.id
+                 WHERE s.company_id = %s
+                 GROUP BY s.id
+                HAVING COALESCE(SUM(e.mrr_delta), 0) <> COALESCE(s.mrr_company, 0)
+                 ORDER BY s.id
+                """,
+                company_id,
+            )
+        )
+        for sub_id, partner_id, ledger, mrr in cr.fetchall():
+            add("subscription", ledger, mrr or 0.0, subscription_id=sub_id, partner_id=partner_id)
+        # 2. The snapshot of the last day = the ledger's MRR that day, and its
+        # tier/cycle rows add up to it.
+        ledger_mrr = self._ledger_mrr(self.date)
+        cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(mrr) FILTER (WHERE dimension = 'total'), 0),
+                       COALESCE(SUM(mrr) FILTER (WHERE dimension = 'tier_cycle'), 0),
+                       COUNT(*) FILTER (WHERE dimension = 'total')
+                  FROM subscription_metric_snapshot
+                 WHERE company_id = %s AND date = %s
+                """,
+                company_id,
+                self.date,
+            )
+        )
+        snapshot_mrr, dimension_mrr, found = cr.fetchone()
+        if not found and ledger_mrr:
+            lines.append(
+                {
+                    "check": "snapshot",
+                    "expected": ledger_mrr,
+                    "found": 0.0,
+                    "difference": -ledger_mrr,
+                    "note": _("No snapshot for %(date)s.", date=self.date),
+                }
+            )
+        else:
+            add("snapshot", ledger_mrr, snapshot_mrr)
+            add("dimension", snapshot_mrr, dimension_mrr)
+        # 3. For each customer, the movements of the range = its MRR change.
+        day_before = self.date_from - timedelta(days=1)
+        moves = customer_day_query("e.company_id = %(company_id)s")
+        cr.execute(
+            SQL(
+                f"""
+                WITH moves AS ({moves}),
+                ledger AS (
+                    SELECT customer_id,
+                           COALESCE(SUM(delta) FILTER (WHERE day <= %(date_to)s), 0)
+                           - COALESCE(SUM(delta) FILTER (WHERE day <= %(day_before)s), 0)
+                               AS change
+                      FROM moves GROUP BY customer_id
+                ), report AS (
+                    SELECT partner_id AS customer_id, SUM(amount) AS moved
+                      FROM subscription_mrr_movement_report
+                     WHERE company_id = %(company_id)s
+                       AND date BETWEEN %(date_from)s AND %(date_to)s
+                     GROUP BY partner_id
+                )
+                SELECT l.customer_id, l.change, COALESCE(r.moved, 0)
+                  FROM ledger l LEFT JOIN report r ON r.customer_id = l.customer_id
+                 WHERE l.change <> COALESCE(r.moved, 0)
+                 ORDER BY l.customer_id
+                """,
+                company_id=company_id,
+                date_from=self.date_from,
+                date_to=self.date,
+                day_before=day_before,
+            )
+        )
+        for partner_id, change, moved in cr.fetchall():
+            add("movement", change, moved, partner_id=partner_id)
+        # ... and the snapshots' net new MRR of the range = their MRR change.
+        cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(net_new_mrr) FILTER (WHERE date >= %(date_from)s), 0),
+                       COALESCE(SUM(mrr) FILTER (WHERE date = %(date_to)s), 0)
+                       - COALESCE(SUM(mrr) FILTER (WHERE date = %(day_before)s), 0)
+                  FROM subscription_metric_snapshot
+                 WHERE company_id = %(company_id)s AND dimension = 'total'
+                   AND date BETWEEN %(day_before)s AND %(date_to)s
+                """,
+                company_id=company_id,
+                date_from=self.date_from,
+                date_to=self.date,
+                day_before=day_before,
+            )
+        )
+        net_new, change = cr.fetchone()
+        if found:
+            add(
+                "movement",
+                self._ledger_mrr(self.date) - self._ledger_mrr(day_before),
+                net_new,
+                note=_("Net new MRR of the snapshots"),
+            )
+            add("movement", net_new, change, note=_("MRR change of the snapshots"))
+        return lines
+
+    def _ledger_mrr(self, day):
+        self.env.cr.execute(
+            SQL(
+                "SELECT COALESCE(SUM(mrr_delta), 0) FROM subscription_event"
+                " WHERE company_id = %s AND effective_date <= %s",
+                self.company_id.id,
+                day,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+
+class SubscriptionMetricReconcileLine(models.TransientModel):
+    _name = "subscription.metric.reconcile.line"
+    _description = "Subscription Metrics Reconciliation Difference"
+
+    reconcile_id = fields.Many2one(
+        "subscription.metric.reconcile", required=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="reconcile_id.currency_id")
+    check = fields.Selection(CHECKS, required=True)
+    subscription_id = fields.Many2one("subscription.subscription")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    expected = fields.Monetary()
+    found = fields.Monetary()
+    difference = fields.Monetary()
+    note = fields.Char()
