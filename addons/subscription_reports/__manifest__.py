@@ -18,6 +18,8 @@
         "security/ir.model.access.csv",
         # Record data.
         "data/ir_cron.xml",
+        # Depends on the reader group.
+        "data/spreadsheet_dashboard_data.xml",
         # Reports, wizards and model views.
         "report/subscription_mrr_movement_report_views.xml",
         "views/subscription_metric_snapshot_views.xml",
