@@ -3,6 +3,32 @@
 
 import { registry } from "@web/core/registry";
 
+/**
+ * Last steps of a tour that ends on a portal page with a chatter: the page
+ * keeps loading the chatter (its assets, then /portal/chatter_init, then the
+ * messages) after its own content is shown. A tour that ended before would
+ * close the browser under those requests ("Error received after termination:
+ * TypeError: Failed to fetch", an error line that fails the run on a busy
+ * machine). These steps end the tour only when the chatter is mounted, has
+ * loaded its messages (or says the conversation is empty) and is ready.
+ */
+export function waitForPortalChatter() {
+    return [
+        {
+            content: "Wait until the chatter has loaded its messages",
+            trigger:
+                "#chatterRoot:shadow .o-mail-Thread:has(.o-mail-Message, .o-mail-Thread-empty span)",
+        },
+        {
+            content: "Wait until the chatter is ready (no request left running)",
+            trigger: "#chatterRoot:shadow .o-mail-Chatter",
+            async run() {
+                await odoo.portalChatterReady;
+            },
+        },
+    ];
+}
+
 // Driven by tests/test_portal_tour.py: the portal user has one active
 // subscription on the "basic" tier and moves it to the "pro" tier.
 registry.category("web_tour.tours").add("subscription_portal_change_plan", {
@@ -49,5 +75,6 @@ registry.category("web_tour.tours").add("subscription_portal_change_plan", {
             content: "The new tier is shown",
             trigger: ".o_subscription_tier_name:contains(Pro)",
         },
+        ...waitForPortalChatter(),
     ],
 });
