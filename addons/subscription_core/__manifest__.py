@@ -32,6 +32,7 @@
         "views/subscription_cancel_reason_views.xml",
         "views/subscription_webhook_views.xml",
         "views/res_partner_views.xml",
+        "views/res_company_views.xml",
         # QWeb templates.
         "views/subscription_portal_templates.xml",
         # Last because it references the actions defined above.

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import res_company
+from . import res_config_settings
 from . import res_partner
 from . import subscription_addon
 from . import subscription_addon_line

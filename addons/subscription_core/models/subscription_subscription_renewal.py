@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import time
-from datetime import datetime
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.tools import SQL
 
 from .locking import lock_for_processing
@@ -36,58 +35,75 @@ class SubscriptionSubscription(models.Model):
         ]
 
     @api.model
-    def _lock_due(self, on_date, limit):
-        """Take up to ``limit`` due subscriptions, skipping rows another
-        transaction holds, so that several servers can run the engine."""
-        return lock_for_processing(
-            self, self._get_due_domain(on_date), limit, order=("next_action_date", "id")
-        )
+    def _lock_due(self, on_date, limit, company=None):
+        """Take up to ``limit`` due subscriptions (of ``company`` when given),
+        skipping rows another transaction holds, so that several servers can
+        run the engine."""
+        domain = self._get_due_domain(on_date)
+        if company:
+            domain = [("company_id", "=", company.id), *domain]
+        return lock_for_processing(self, domain, limit, order=("next_action_date", "id"))
+
+    @api.model
+    def _get_batch_limits(
+        self, prefix="subscription_core.batch", size=None, default_size=DEFAULT_BATCH_SIZE
+    ):
+        """(size, deadline) of one batch: at most ``size`` records (system
+        parameter ``<prefix>_size``) and ``<prefix>_seconds`` seconds, so that
+        one call stays well inside Odoo's default worker limits (60 s CPU,
+        120 s real) whatever the hooks add per record."""
+        params = self.env["ir.config_parameter"].sudo()
+        size = size or int(params.get_param(f"{prefix}_size", default_size))
+        seconds = float(params.get_param(f"{prefix}_seconds", DEFAULT_BATCH_SECONDS))
+        return size, time.monotonic() + seconds
+
+    @api.model
+    def _get_engine_companies(self):
+        """Companies whose subscriptions the engine processes, each on its
+        own business day (see ``res.company._subscription_today``)."""
+        return self.env["res.company"].sudo().search([], order="id")
 
     @api.model
     def _cron_process_due(self, batch_size=None):
         """Process what is due today, one bounded batch per call: trial ends,
         renewals with their scheduled changes, cancellations at period end,
-        pause ends and fixed-term expiries. Each subscription runs in its own
-        savepoint; a failing one is rolled back, flagged with an activity and
-        left for tomorrow while the batch goes on. Progress is reported to
-        the cron runner, which commits and calls again while work remains."""
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("subscription_core.batch_size", DEFAULT_BATCH_SIZE)
-        )
-        # A batch also stops after this many seconds, so that one call stays
-        # well inside Odoo's default worker limits (60 s CPU, 120 s real)
-        # whatever the hooks add per subscription (invoices, charges).
-        time_budget = float(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("subscription_core.batch_seconds", DEFAULT_BATCH_SECONDS)
-        )
-        deadline = time.monotonic() + time_budget
-        today = fields.Date.context_today(self)
-        subs = self._lock_due(today, batch_size)
-        # Read the locked rows afresh, in one query for the whole batch.
-        subs.invalidate_recordset()
-        subs.fetch(self._get_process_due_fields())
-        failed = self.browse()
-        done = 0
-        for sub in subs:
-            if done and time.monotonic() >= deadline:
-                break
-            done += 1
-            try:
-                with self.env.cr.savepoint():
-                    sub._process_due(today)
-            except Exception as error:  # noqa: BLE001 - one record's failure stays its own
-                _logger.warning("Renewal engine failed on %s: %s", sub.name, error)
-                failed |= sub
-                sub._flag_process_error(error, today)
-        remaining = self.search_count(self._get_due_domain(today))
+        pause ends and fixed-term expiries. "Today" is each company's date in
+        its subscription timezone: companies are processed one after the
+        other, each with its own date and timezone. Each subscription runs
+        in its own savepoint; a failing one is rolled back, flagged with an
+        activity and left for the company's next day while the batch goes
+        on. Progress is reported to the cron runner, which commits and calls
+        again while work remains; when a company has nothing left, the cron
+        is triggered at the start (local midnight) of its next due date."""
+        batch_size, deadline = self._get_batch_limits(size=batch_size)
+        done = failed = remaining = 0
+        for company in self._get_engine_companies():
+            today = company._subscription_today()
+            engine = company._subscription_env(self)
+            if done < batch_size and not (done and time.monotonic() >= deadline):
+                subs = engine._lock_due(today, batch_size - done, company)
+                # Read the locked rows afresh, in one query for the whole batch.
+                subs.invalidate_recordset()
+                subs.fetch(self._get_process_due_fields())
+                for sub in subs:
+                    if done and time.monotonic() >= deadline:
+                        break
+                    done += 1
+                    try:
+                        with self.env.cr.savepoint():
+                            sub._process_due(today)
+                    except Exception as error:  # noqa: BLE001 - one record's failure stays its own
+                        _logger.warning("Renewal engine failed on %s: %s", sub.name, error)
+                        failed += 1
+                        sub._flag_process_error(error, today)
+            left = engine.search_count(
+                [("company_id", "=", company.id), *self._get_due_domain(today)]
+            )
+            remaining += left
+            if not left:
+                engine._schedule_next_run(today, company)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if not remaining:
-            self._schedule_next_run(today)
-        return {"done": done, "failed": len(failed), "remaining": remaining}
+        return {"done": done, "failed": failed, "remaining": remaining}
 
     @api.model
     def _get_process_due_fields(self):
@@ -152,13 +168,17 @@ class SubscriptionSubscription(models.Model):
             )
 
     @api.model
-    def _schedule_next_run(self, today):
-        self.flush_model(["next_action_date", "state"])
+    def _schedule_next_run(self, today, company):
+        """Trigger the engine at the start, in the company's timezone, of the
+        company's next due date (tomorrow when a subscription failed today)."""
+        self.flush_model(["next_action_date", "state", "company_id"])
         self.env.cr.execute(
             SQL(
-                "SELECT MIN(next_action_date) FROM %s WHERE next_action_date > %s AND state IN %s",
-                SQL.identifier(self._table),
+                "SELECT MIN(GREATEST(next_action_date, %s::date + 1)) FROM %s "
+                "WHERE company_id = %s AND next_action_date IS NOT NULL AND state IN %s",
                 today,
+                SQL.identifier(self._table),
+                company.id,
                 DUE_STATES,
             )
         )
@@ -168,4 +188,37 @@ class SubscriptionSubscription(models.Model):
                 "subscription_core.ir_cron_subscription_process_due", raise_if_not_found=False
             )
             if cron:
-                cron._trigger(at=datetime.combine(next_date, datetime.min.time()))
+                cron._trigger(at=company._subscription_day_start(next_date))
+
+    # === BACKDATED START ===#
+
+    def _on_lifecycle_done(self):
+        """A subscription started with a date in the past catches up at once:
+        the periods elapsed since then start in turn, before the follow-up
+        work of the action (invoicing, in subscription_billing)."""
+        self._catch_up_elapsed()
+        return super()._on_lifecycle_done()
+
+    def _catch_up_elapsed(self):
+        """Roll subscriptions just started (their last event is the start)
+        with a start date in the past up to the company's today, as the
+        renewal engine would: each elapsed period starts in turn (and is
+        billed by subscription_billing)."""
+        overdue = self.filtered(
+            lambda s: (
+                s.next_action_date and s.next_action_date <= s.company_id._subscription_today()
+            )
+        )
+        if not overdue:
+            return
+        last_events = dict(
+            self.env["subscription.event"]
+            .sudo()
+            ._read_group([("subscription_id", "in", overdue.ids)], ["subscription_id"], ["id:max"])
+        )
+        starts = self.env["subscription.event"].sudo().browse(last_events.values())
+        started = starts.filtered(
+            lambda e: e.event_type in ("trial_started", "activated")
+        ).subscription_id
+        for sub in overdue & started:
+            sub.company_id._subscription_env(sub)._process_due(sub.company_id._subscription_today())

@@ -6,6 +6,7 @@ from . import test_portal
 from . import test_portal_tour
 from . import test_query_budget
 from . import test_renewal_engine
+from . import test_timezone
 from . import test_webhook
 from . import test_webhook_guard
 from . import test_wizards
