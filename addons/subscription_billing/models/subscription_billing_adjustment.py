@@ -18,6 +18,7 @@ class SubscriptionBillingAdjustment(models.Model):
     product_id = fields.Many2one("product.product", required=True)
     amount = fields.Monetary(required=True, help="Positive: charge; negative: credit.")
     currency_id = fields.Many2one(related="subscription_id.currency_id")
+    company_id = fields.Many2one(related="subscription_id.company_id", store=True, index=True)
     date_from = fields.Date()
     date_to = fields.Date()
     invoice_id = fields.Many2one("account.move", copy=False, index="btree_not_null")

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import test_access_rpc
 from . import test_billing_portal
 from . import test_billing_views
 from . import test_charging

@@ -14,6 +14,7 @@ class SubscriptionAddonLine(models.Model):
     addon_id = fields.Many2one("subscription.addon", required=True, ondelete="restrict")
     quantity = fields.Integer(required=True, default=1)
     currency_id = fields.Many2one(related="subscription_id.currency_id")
+    company_id = fields.Many2one(related="subscription_id.company_id", store=True, index=True)
     price_unit = fields.Monetary(
         compute="_compute_price_unit",
         store=True,

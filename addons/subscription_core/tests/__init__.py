@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import test_access
+from . import test_access_rpc
 from . import test_change_plan
 from . import test_lifecycle
 from . import test_portal
