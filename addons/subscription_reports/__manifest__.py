@@ -22,6 +22,8 @@
         "data/spreadsheet_dashboard_data.xml",
         # Reports, wizards and model views.
         "report/subscription_mrr_movement_report_views.xml",
+        "report/subscription_cohort_report_views.xml",
+        "report/subscription_retention_report_views.xml",
         "views/subscription_metric_snapshot_views.xml",
         "wizards/subscription_metric_reconcile_views.xml",
         # Last because it references the actions defined above.

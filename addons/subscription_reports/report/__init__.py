@@ -1,2 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import subscription_mrr_movement_report
+from . import subscription_cohort_report
+from . import subscription_retention_report

@@ -8,7 +8,12 @@ from odoo.tools import mute_logger
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.subscription_core.tests.common import SubscriptionCommon
 
-REPORT_MODELS = ("subscription.metric.snapshot", "subscription.mrr.movement.report")
+REPORT_MODELS = (
+    "subscription.metric.snapshot",
+    "subscription.mrr.movement.report",
+    "subscription.cohort.report",
+    "subscription.retention.report",
+)
 
 
 @tagged("post_install", "-at_install")

@@ -189,3 +189,70 @@ class TestMetricsHistory(ReportsHistoryCommon):
             [("event_type", "=", "trial_started"), ("subscription_id", "in", self.subs.ids)]
         )
         self.assertEqual(trials.subscription_id, self.sub_b | self.sub_c)
+
+    def test_cohort_report_matches_the_metrics_module(self):
+        expected = metrics.cohorts(self._ledger_rows(), AS_OF)
+        Cohort = self.env["subscription.cohort.report"]
+        for cohort_date, cohort in expected.items():
+            rows = Cohort.search(
+                [("cohort_date", "=", cohort_date), ("partner_id", "in", self.partners.ids)]
+            )
+            self.assertEqual(len(rows.filtered(lambda r: r.age == 0)), cohort["customers"])
+            self.assertAlmostEqual(
+                sum(rows.filtered(lambda r: r.age == 0).mapped("start_mrr")), cohort["mrr"], 2
+            )
+            for age, (logos, mrr) in enumerate(
+                zip(cohort["logos"], cohort["mrr_retained"], strict=True)
+            ):
+                cell = rows.filtered(lambda r, age=age: r.age == age)
+                self.assertEqual(sum(cell.mapped("retained_count")), logos, (cohort_date, age))
+                self.assertAlmostEqual(sum(cell.mapped("mrr")), mrr, 2, (cohort_date, age))
+        # The pivot's logo retention is the share of the cohort still active.
+        groups = Cohort._read_group(
+            [("partner_id", "in", self.partners.ids), ("age", "=", 1)],
+            ["cohort_date:month"],
+            ["retention_rate:avg", "retained_count:sum", "customer_count:sum"],
+        )
+        for _month, rate, retained, size in groups:
+            self.assertAlmostEqual(rate, 100.0 * retained / size, 2)
+
+    def test_retention_report_matches_the_metrics_module(self):
+        rows = self._ledger_rows()
+        self.env["ir.config_parameter"].sudo().set_param("subscription_reports.gross_margin", "0.8")
+        report = self.env["subscription.retention.report"].search(
+            [("company_id", "=", self.company.id), ("month_date", "<=", AS_OF)]
+        )
+        self.assertEqual(
+            report.mapped("month_date"),
+            [date(2026, m, 1) for m in (4, 3, 2, 1)],
+        )
+
+        def pct(value):
+            return None if value is None else 100 * value
+
+        for line in report:
+            first, last = metrics.month_range(line.month_date)
+            last = min(last, AS_OF)
+            grr, nrr = metrics.retention(rows, first, last)
+            grr_12, nrr_12 = metrics.retention_trailing_12(rows, last)
+            churn = metrics.logo_churn_rate(rows, first, last)
+            checks = {
+                "logo_churn_rate": pct(churn),
+                "revenue_churn_rate": pct(metrics.revenue_churn_rate(rows, first, last)),
+                "grr": pct(grr),
+                "nrr": pct(nrr),
+                "grr_12": pct(grr_12),
+                "nrr_12": pct(nrr_12),
+                "closing_mrr": metrics.mrr_at(rows, last),
+                "arpu": metrics.arpu(rows, last),
+                "ltv": metrics.ltv(metrics.arpu(rows, last), 0.8, churn),
+            }
+            for name, expected in checks.items():
+                if expected is None:
+                    self.assertFalse(line[name], (line.month_date, name))
+                else:
+                    self.assertAlmostEqual(line[name], expected, 2, (line.month_date, name))
+        # March had churn: the rates are not empty.
+        march = report.filtered(lambda r: r.month_date == date(2026, 3, 1))
+        self.assertGreater(march.logo_churn_rate, 0)
+        self.assertLess(march.grr, 100)

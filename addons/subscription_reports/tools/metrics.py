@@ -177,9 +177,12 @@ def logo_churn_rate(rows, date_from, date_to):
     """Customers who churned (voluntarily or not) during the range, among the
     customers active at the end of the day before it. Pauses are not churn."""
     opening = mrr_by_customer(rows, date_from - timedelta(days=1))
-    summary = summarize(movements(rows), date_from, date_to)
-    churned = summary["churn_voluntary_count"] + summary["churn_involuntary_count"]
-    return _ratio(churned, len(opening))
+    churned = {
+        m.customer
+        for m in movements(rows)
+        if m.kind in CHURN_KINDS and date_from <= m.day <= date_to
+    }
+    return _ratio(len(churned), len(opening))
 
 
 def revenue_churn_rate(rows, date_from, date_to):
