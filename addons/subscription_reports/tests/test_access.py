@@ -110,6 +110,19 @@ class TestReportsAccess(SubscriptionCommon):
                 self.env["subscription.metric.reconcile"].with_user(user).create({})
 
     @mute_logger("odoo.addons.base.models.ir_model")
+    def test_kpis_for_readers_of_their_companies(self):
+        Metrics = self.env["subscription.metrics"]
+        kpis = Metrics.with_user(self.reader).get_kpis("2026-02-01", "2026-03-01")
+        self.assertEqual((kpis["company_id"], kpis["mrr"]), (self.company.id, 10.0))
+        with self.assertRaises(AccessError):
+            Metrics.with_user(self.reader).get_kpis(
+                "2026-02-01", "2026-03-01", company_id=self.company_b.id
+            )
+        for user in (self.portal_user, self.sub_user):
+            with self.assertRaises(AccessError):
+                Metrics.with_user(user).get_kpis("2026-02-01", "2026-03-01")
+
+    @mute_logger("odoo.addons.base.models.ir_model")
     def test_reader_cannot_write_or_reconcile(self):
         snapshot = (
             self.env["subscription.metric.snapshot"].with_user(self.reader).search([], limit=1)

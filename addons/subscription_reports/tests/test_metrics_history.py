@@ -256,3 +256,32 @@ class TestMetricsHistory(ReportsHistoryCommon):
         march = report.filtered(lambda r: r.month_date == date(2026, 3, 1))
         self.assertGreater(march.logo_churn_rate, 0)
         self.assertLess(march.grr, 100)
+
+    def test_kpis_of_a_range(self):
+        rows = self._ledger_rows()
+        self.env["ir.config_parameter"].sudo().set_param("subscription_reports.gross_margin", "0.8")
+        kpis = self.env["subscription.metrics"].get_kpis("2026-03-01", "2026-03-31")
+        summary = metrics.summarize(metrics.movements(rows), date(2026, 3, 1), date(2026, 3, 31))
+        self.assertAlmostEqual(kpis["mrr"], metrics.mrr_at(rows, date(2026, 3, 31)), 2)
+        self.assertAlmostEqual(kpis["net_new_mrr"], kpis["mrr"] - kpis["opening_mrr"], 2)
+        self.assertAlmostEqual(kpis["net_new_mrr"], summary["net_new"], 2)
+        for kind in metrics.KINDS:
+            self.assertAlmostEqual(kpis["movements"][kind], summary[kind], 2)
+        churn = metrics.logo_churn_rate(rows, date(2026, 3, 1), date(2026, 3, 31))
+        self.assertAlmostEqual(kpis["logo_churn_rate"], churn, 6)
+        arpu = metrics.arpu(rows, date(2026, 3, 31))
+        self.assertAlmostEqual(kpis["ltv"], arpu * 0.8 / churn, 2)
+        self.assertAlmostEqual(kpis["quick_ratio"], metrics.quick_ratio(summary), 6)
+        # Too few customers for a survival curve's tail: no finite forecast
+        # is made up, the keys are there.
+        self.assertEqual(set(kpis["ltv_forecast"]), {"lifetime", "ltv", "ltv_low", "ltv_high"})
+        # B converted after its 14-day trial, C's trial was cancelled.
+        trials = self.env["subscription.metrics"].get_kpis("2026-01-01", "2026-01-31")["trials"]
+        self.assertEqual((trials["started"], trials["converted"], trials["lost"]), (2, 1, 1))
+        self.assertEqual(trials["rate"], 0.5)
+        self.assertEqual(trials["days_to_convert"], 14)
+        with self.assertRaises(UserError):
+            self.env["subscription.metrics"].get_kpis("2026-03-31", "2026-03-01")
+        self.env["ir.config_parameter"].sudo().set_param("subscription_reports.gross_margin", "80")
+        with self.assertRaises(UserError):
+            self.env["subscription.metrics"].get_kpis("2026-03-01", "2026-03-31")
