@@ -5,8 +5,11 @@
 Nothing is read or changed before the ``Stripe-Signature`` header has been
 verified against the webhook signing secret of a company that enabled Stripe;
 the event is then processed once (``subscription.stripe.event``) as the
-superuser, inside the request's transaction: an error answers 500 and Stripe
-sends the event again later.
+superuser, inside the request's transaction: an error while processing it
+answers 500 and Stripe sends the event again later. A correctly signed body
+that is not a well-formed event (not JSON, not an object, no ``id`` or
+``type``, ``data.object`` not an object) answers 400 and is logged: sending it
+again would not help.
 """
 
 import logging
@@ -14,7 +17,8 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
-from ..models.subscription_stripe import STRIPE_WEBHOOK_ROUTE
+from ..const import STRIPE_WEBHOOK_ROUTE
+from ..tools.stripe_events import MalformedEvent
 
 _logger = logging.getLogger(__name__)
 
@@ -38,7 +42,15 @@ class SubscriptionStripeController(http.Controller):
         payload = request.httprequest.get_data()
         signature = request.httprequest.headers.get("Stripe-Signature")
         Event = request.env["subscription.stripe.event"].with_user(SUPERUSER_ID)
-        company, event = Event._stripe_construct_event(payload, signature)
+        try:
+            company, event = Event._stripe_construct_event(payload, signature)
+        except MalformedEvent as error:
+            _logger.warning(
+                "Stripe webhook refused: malformed event (%s), from %s",
+                error,
+                request.httprequest.remote_addr,
+            )
+            return self._subscription_stripe_answer("malformed event", 400)
         if not company:
             _logger.warning(
                 "Stripe webhook refused: %s signature (from %s)",

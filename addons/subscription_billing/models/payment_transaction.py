@@ -7,13 +7,22 @@ class PaymentTransaction(models.Model):
 
     def _post_process(self):
         """Report the outcome of subscription charges to their attempt, after
-        account_payment has paid and reconciled the invoice."""
+        account_payment has paid and reconciled the invoice.
+
+        Late results count: a transaction reported failed that the provider
+        later confirms (its delayed notification) turns its failed attempt
+        into a success; a pending one that later fails starts dunning. The
+        attempt applies each outcome once (``_record_result``).
+        """
         res = super()._post_process()
         attempts = (
             self.env["subscription.payment.attempt"]
             .sudo()
             .search(
-                [("transaction_id", "in", self.ids), ("state", "in", ("scheduled", "processing"))]
+                [
+                    ("transaction_id", "in", self.ids),
+                    ("state", "in", ("scheduled", "processing", "failed")),
+                ]
             )
         )
         for attempt in attempts:

@@ -96,7 +96,7 @@ class SubscriptionSubscription(models.Model):
                 continue
             if sub._unpaid_invoices():
                 continue
-            sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").write(
+            sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").sudo().write(
                 {"state": "cancelled", "error_message": _("The invoice was paid.")}
             )
             was_dunning = sub.dunning_state != "none"

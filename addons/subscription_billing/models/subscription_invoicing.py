@@ -396,7 +396,7 @@ class SubscriptionSubscription(models.Model):
 
     def _on_ended(self, event):
         res = super()._on_ended(event)
-        self.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").write(
+        self.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").sudo().write(
             {"state": "cancelled", "error_message": _("The subscription ended.")}
         )
         if self.dunning_state != "none":

@@ -1,22 +1,39 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Payment attempts: one charge of one invoice, run by the billing engine.
+
+An attempt is sent in two committed phases (see ``_cron_process_attempts``):
+phase 1 marks it *processing* (and creates the provider transaction) before
+any request leaves; phase 2 sends the request and records the answer. An
+attempt whose outcome is unknown (an exception or a timeout after the request
+left) stays *processing*: it is resolved later by asking the provider, or
+re-sent with the same idempotency key, never with a new one. Results that
+arrive late (a success after a failure, a failure after *processing*) are
+applied once (``_record_result``).
+
+Attempts are written only by the engine (``sudo()``) and by the documented
+staff actions (retry, skip, cancel), each logged in the subscription's
+chatter with the user: no one below the superuser writes them directly.
+"""
+
 import logging
 import threading
 import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.subscription_core.models.locking import lock_for_processing
 
-from ..tools import declines
+from ..tools import declines, idempotency
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_BATCH_SECONDS = 30
-# An attempt left "processing" longer than this by a crashed worker is
-# picked up again; it re-sends the same request (same idempotency key).
+# An attempt left "processing" this long (a pending provider, an unknown
+# outcome, a crashed worker) is taken again: the provider is asked for the
+# outcome, or the same request is re-sent with the same idempotency key.
 STALE_PROCESSING = timedelta(minutes=30)
 
 
@@ -83,33 +100,74 @@ class SubscriptionPaymentAttempt(models.Model):
                 number=attempt.attempt_number,
             )
 
+    # === CRUD ===#
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_engine_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_engine_access()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_outside_engine(self):
+        self._check_engine_access()
+
+    def _check_engine_access(self):
+        """Attempts record what a provider answered: only the billing engine
+        (as superuser) writes them. Staff act through ``action_retry_now``,
+        ``action_skip`` and ``action_cancel``."""
+        if not self.env.su:
+            raise AccessError(
+                _(
+                    "Payment attempts are written by the billing engine only. Use Retry Now, "
+                    "Skip or Cancel on the attempt, or Retry Payment Now on the subscription."
+                )
+            )
+
     # === ACTIONS ===#
 
     def action_retry_now(self):
+        """Charge a scheduled attempt now, or schedule a new attempt for a failed one."""
         self.subscription_id._check_billing_staff()
-        for attempt in self:
-            if attempt.state not in ("scheduled", "failed"):
-                raise UserError(_("Only scheduled or failed attempts can be retried."))
+        if any(attempt.state not in ("scheduled", "failed") for attempt in self):
+            raise UserError(_("Only scheduled or failed attempts can be retried."))
+        now = fields.Datetime.now()
+        for attempt in self.sudo():
             if attempt.state == "failed":
                 attempt.subscription_id._schedule_payment_attempt(
-                    attempt.invoice_id, fields.Datetime.now()
+                    attempt.invoice_id, now, trigger=False
                 )
             else:
-                attempt.scheduled_date = fields.Datetime.now()
+                attempt.scheduled_date = now
+            attempt._log_staff_action(_("%(attempt)s retried now by %(user)s."))
         self._trigger_processing()
         return True
 
     def action_skip(self):
         """Skip a scheduled retry; dunning goes on with its next step."""
-        self.subscription_id._check_billing_staff()
-        to_skip = self.filtered(lambda a: a.state == "scheduled")
-        to_skip.write(
-            {"state": "cancelled", "error_message": _("Skipped by %s", self.env.user.name)}
-        )
-        return True
+        return self._cancel_by_staff(_("Skipped by %s"), _("%(attempt)s skipped by %(user)s."))
 
     def action_cancel(self):
-        return self.action_skip()
+        """Cancel a scheduled attempt: it is never sent."""
+        return self._cancel_by_staff(_("Cancelled by %s"), _("%(attempt)s cancelled by %(user)s."))
+
+    def _cancel_by_staff(self, reason, note):
+        self.subscription_id._check_billing_staff()
+        for attempt in self.sudo().filtered(lambda a: a.state == "scheduled"):
+            attempt.write({"state": "cancelled", "error_message": reason % self.env.user.name})
+            attempt._log_staff_action(note)
+        return True
+
+    def _log_staff_action(self, note):
+        """Log a staff action on the attempt in its subscription's chatter."""
+        self.ensure_one()
+        self.subscription_id.message_post(
+            body=note % {"attempt": self.name, "user": self.env.user.name},
+            author_id=self.env.user.partner_id.id,
+        )
 
     # === BUSINESS ===#
 
@@ -125,8 +183,15 @@ class SubscriptionPaymentAttempt(models.Model):
             "currency_id": invoice.currency_id.id,
             "token_id": token.id,
             "provider_id": token.provider_id.id,
-            "idempotency_key": f"sub{subscription.id}-inv{invoice.id}-try{number}",
+            "idempotency_key": self._make_idempotency_key(subscription, invoice, number),
         }
+
+    @api.model
+    def _make_idempotency_key(self, subscription, invoice, number):
+        """Key of attempt ``number`` of ``invoice``, scoped to this database
+        (see ``tools/idempotency.py``)."""
+        db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        return idempotency.make_key(db_uuid, subscription.id, invoice.id, number)
 
     def _get_channel(self):
         """Which path charges this attempt: 'transaction' (any tokenizing
@@ -138,14 +203,26 @@ class SubscriptionPaymentAttempt(models.Model):
     def _execute(self):
         """Charge one attempt now (both phases, no commit in between)."""
         self.ensure_one()
-        if self._start_execution():
-            self._send_charge()
+        attempt = self.sudo()
+        if attempt._start_execution():
+            attempt._send_charge()
 
     def _start_execution(self):
         """Phase 1: check the attempt is still worth sending and mark it
         *processing*, creating the provider transaction if needed. Returns
-        whether a charge must be sent."""
+        whether phase 2 must run.
+
+        An attempt already *processing* may have been charged: it always goes
+        on to phase 2, which asks the provider or re-sends the same request.
+        """
         self.ensure_one()
+        self = self.sudo()  # the engine writes attempts as superuser
+        if self.state == "processing":
+            if self.channel == "transaction" and not self.transaction_id:
+                self.transaction_id = self.env["payment.transaction"].create(
+                    self._prepare_transaction_values()
+                )
+            return True
         invoice = self.invoice_id
         if invoice.payment_state in ("paid", "in_payment") or invoice.amount_residual <= 0:
             self.write({"state": "cancelled", "error_message": _("The invoice is already paid.")})
@@ -153,11 +230,7 @@ class SubscriptionPaymentAttempt(models.Model):
         if invoice.state != "posted":
             self.write({"state": "cancelled", "error_message": _("The invoice is not posted.")})
             return False
-        token = (
-            self.token_id
-            if self.state == "processing"
-            else (self.subscription_id.payment_token_id or self.token_id)
-        )
+        token = self.subscription_id.payment_token_id or self.token_id
         if not token or not token.active:
             self._record_result(
                 {
@@ -167,26 +240,27 @@ class SubscriptionPaymentAttempt(models.Model):
                 }
             )
             return False
-        if self.state == "scheduled":
-            self.write(
-                {
-                    "state": "processing",
-                    "executed_at": fields.Datetime.now(),
-                    "token_id": token.id,
-                    "provider_id": token.provider_id.id,
-                    "amount": invoice.amount_residual,
-                    "channel": self._get_channel_for(token),
-                }
-            )
-        if self.channel == "transaction" and not self.transaction_id:
-            self.transaction_id = (
-                self.env["payment.transaction"].sudo().create(self._prepare_transaction_values())
+        self.write(
+            {
+                "state": "processing",
+                "executed_at": fields.Datetime.now(),
+                "token_id": token.id,
+                "provider_id": token.provider_id.id,
+                "amount": invoice.amount_residual,
+                "channel": self._get_channel_for(token),
+            }
+        )
+        if self.channel == "transaction":
+            self.transaction_id = self.env["payment.transaction"].create(
+                self._prepare_transaction_values()
             )
         return True
 
     def _send_charge(self):
-        """Phase 2: send the request to the provider and record the result."""
+        """Phase 2: send the request to the provider (or ask it for the
+        outcome of the request already sent) and record the result."""
         self.ensure_one()
+        self = self.sudo()  # the engine writes attempts as superuser
         if self.channel == "stripe":
             result = self._charge_via_stripe()
         else:
@@ -202,73 +276,45 @@ class SubscriptionPaymentAttempt(models.Model):
         return self._get_channel()
 
     def _charge_via_stripe(self):
-        """Implemented by the Stripe integration (models/subscription_stripe.py)."""
+        """Implemented by the Stripe integration (subscription_payment_attempt_stripe.py)."""
         raise UserError(_("The direct Stripe integration is not configured."))
 
-    def _charge_via_transaction(self):
-        """Charge the token off-session through Odoo's payment engine. The
-        transaction reference is the idempotency key: a re-run after a crash
-        re-sends the same transaction instead of creating a second one."""
-        self.ensure_one()
-        tx = self.transaction_id
-        if tx.state == "draft":
-            tx._send_payment_request()
-        if tx.state in ("done", "cancel", "error") and not tx.is_post_processed:
-            # Post-process now (pays and reconciles the invoice), which
-            # reports the result through payment.transaction._post_process.
-            tx._post_process()
-            return None
-        return self._result_from_transaction(tx)
-
-    def _prepare_transaction_values(self):
-        token = self.token_id
-        return {
-            "provider_id": token.provider_id.id,
-            "payment_method_id": token.payment_method_id.id,
-            "reference": self.idempotency_key,
-            "amount": self.amount,
-            "currency_id": self.currency_id.id,
-            "partner_id": self.subscription_id.partner_id.id,
-            "token_id": token.id,
-            "operation": "offline",
-            "invoice_ids": [fields.Command.set(self.invoice_id.ids)],
-        }
-
-    @api.model
-    def _result_from_transaction(self, tx):
-        if tx.state == "done":
-            return {"state": "succeeded"}
-        if tx.state in ("cancel", "error"):
-            code = self._decline_code_from_transaction(tx)
-            return {"state": "failed", "decline_code": code, "error_message": tx.state_message}
-        return {"state": "processing"}
-
-    @api.model
-    def _decline_code_from_transaction(self, tx):
-        """Best decline code a generic provider gives: a known code found in
-        its message, else 'generic_decline' (soft)."""
-        message = declines.normalize(tx.state_message or "")
-        for code in sorted(declines.HARD_CODES | declines.SOFT_CODES, key=len, reverse=True):
-            if code in message:
-                return code
-        return "generic_decline" if tx.state == "error" else "processing_error"
-
     def _record_result(self, result):
-        """Apply a charge outcome. Idempotent: a final attempt is left alone."""
+        """Apply a provider's answer to the attempt, its invoice's subscription
+        and the ledger, once. Returns whether anything changed.
+
+        - a succeeded or cancelled attempt is final: later answers change nothing;
+        - a failed attempt changes only on a late success (the provider took
+          the money after all): recorded, and the subscription recovers;
+        - a *processing* attempt takes the final answer when it comes (a late
+          failure starts dunning as a synchronous one does).
+        """
         self.ensure_one()
+        self = self.sudo()  # the engine writes attempts as superuser
         state = result.get("state")
         if self.state in ("succeeded", "cancelled"):
             return False
         if self.state == "failed" and state != "succeeded":
-            # A failure is final, except when the provider reports later that
-            # the money was taken after all (e.g. after a network error).
             return False
         if state == "processing":
-            if self.state != "processing":
-                self.state = "processing"
-            return True
+            vals = {"state": "processing"}
+            if result.get("error_message"):
+                vals["error_message"] = result["error_message"]
+            vals = {key: value for key, value in vals.items() if self[key] != value}
+            if vals:
+                self.write(vals)
+            return bool(vals)
         if state == "succeeded":
+            late = self.state == "failed"
             self.write({"state": "succeeded", "error_message": False})
+            if late:
+                self.subscription_id.message_post(
+                    body=_(
+                        "%(attempt)s was reported failed (%(code)s) and has now succeeded.",
+                        attempt=self.name,
+                        code=self.decline_code or "",
+                    )
+                )
             self.subscription_id._on_payment_succeeded(self)
             return True
         code = declines.normalize(result.get("decline_code")) or "generic_decline"
@@ -290,6 +336,20 @@ class SubscriptionPaymentAttempt(models.Model):
         )
         self.subscription_id._on_payment_failed(self)
         return True
+
+    def _record_unknown_outcome(self, error):
+        """The request may have reached the provider but no answer came back:
+        the attempt stays *processing* and is resolved later (see module doc)."""
+        self.ensure_one()
+        return self._record_result(
+            {
+                "state": "processing",
+                "error_message": _(
+                    "Outcome unknown, to be confirmed with the provider: %(error)s",
+                    error=str(error),
+                ),
+            }
+        )
 
     # === CRON ===#
 
@@ -318,13 +378,17 @@ class SubscriptionPaymentAttempt(models.Model):
         """Charge the attempts that are due, one bounded batch per call.
 
         Attempts are taken one at a time with ``FOR UPDATE SKIP LOCKED`` and
-        run in two phases, each in its own savepoint: an exception rolls the
-        phase back and records a soft failure, the batch goes on. Outside
-        tests, each phase is committed: phase 1 (*processing*, transaction
-        created) before any request leaves for a provider, so that a crash
-        never loses track of a charge that may have happened — the stale
-        attempt is re-sent later with the same reference and idempotency key,
-        which providers deduplicate — and phase 2 (the outcome) at once.
+        run in two phases, each in its own savepoint; outside tests each phase
+        is committed: phase 1 (*processing*, transaction created) before any
+        request leaves for a provider, so that a crash never loses track of a
+        charge that may have happened, and phase 2 (the outcome) at once.
+
+        An exception in phase 1 of a new attempt means nothing was sent: it is
+        recorded as a soft failure, and dunning retries. An exception in phase
+        2, or on an attempt already *processing*, may come after the request
+        left: the outcome is unknown, the attempt stays *processing* and is
+        taken again once stale (``STALE_PROCESSING``), to ask the provider or
+        re-send the same request with the same idempotency key.
         """
         batch_size = batch_size or int(
             self.env["ir.config_parameter"]
@@ -342,7 +406,7 @@ class SubscriptionPaymentAttempt(models.Model):
         commit = not getattr(threading.current_thread(), "testing", False)
         # A background batch: no field tracking on the payments and invoices
         # it creates and reconciles (the chatter still gets the payment note).
-        self = self.with_context(tracking_disable=True)
+        self = self.sudo().with_context(tracking_disable=True)
         done = 0
         seen = []
         while done < batch_size and not (done and time.monotonic() >= deadline):
@@ -352,20 +416,35 @@ class SubscriptionPaymentAttempt(models.Model):
             if not attempt:
                 break
             seen.append(attempt.id)
-            for phase in (attempt._start_execution, attempt._send_charge):
+            for phase in ("_start_execution", "_send_charge"):
+                sent = phase == "_send_charge" or attempt.state == "processing"
                 try:
                     with self.env.cr.savepoint():
-                        go_on = phase()
+                        go_on = getattr(attempt, phase)()
                 except Exception as error:  # noqa: BLE001 - one attempt's failure stays its own
-                    _logger.warning("Payment attempt %s failed: %s", attempt.idempotency_key, error)
-                    with self.env.cr.savepoint():
-                        attempt._record_result(
-                            {
-                                "state": "failed",
-                                "decline_code": "processing_error",
-                                "error_message": str(error),
-                            }
+                    attempt.invalidate_recordset()
+                    if sent:
+                        _logger.warning(
+                            "Payment attempt %s: outcome unknown, kept processing: %s",
+                            attempt.idempotency_key,
+                            error,
                         )
+                        with self.env.cr.savepoint():
+                            attempt._record_unknown_outcome(error)
+                    else:
+                        _logger.warning(
+                            "Payment attempt %s failed before sending: %s",
+                            attempt.idempotency_key,
+                            error,
+                        )
+                        with self.env.cr.savepoint():
+                            attempt._record_result(
+                                {
+                                    "state": "failed",
+                                    "decline_code": "processing_error",
+                                    "error_message": str(error),
+                                }
+                            )
                     go_on = False
                 if commit:
                     # commit: phase 1 must be durable before the request

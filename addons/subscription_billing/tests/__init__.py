@@ -6,5 +6,9 @@ from . import test_charging
 from . import test_concurrency
 from . import test_dunning
 from . import test_invoicing
+from . import test_neutralize
+from . import test_payment_attempt_rights
+from . import test_payment_hardening
 from . import test_stripe
+from . import test_stripe_resolution
 from . import test_stripe_webhook

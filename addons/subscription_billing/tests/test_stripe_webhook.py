@@ -16,17 +16,8 @@ WEBHOOK_URL = "/subscription_billing/stripe/webhook"
 CONTROLLER_LOGGER = "odoo.addons.subscription_billing.controllers.stripe"
 
 
-@tagged("post_install", "-at_install")
-class TestStripeWebhook(StripeCommon, HttpCase):
-    def setUp(self):
-        super().setUp()
-        # An attempt charged through Stripe whose outcome is still pending.
-        self.sub, self.attempt = self._stripe_subscription()
-        self.stripe_http.queue(self._payment_intent("pi_pending", status="processing"))
-        self._charge()
-        self.assertEqual(self.attempt.state, "processing")
-        self.invoice = self.attempt.invoice_id
-        self.assertEqual(self.invoice.payment_state, "not_paid")
+class StripeWebhookCase(StripeCommon, HttpCase):
+    """Stripe fixtures and helpers to post signed events to the endpoint."""
 
     # --- helpers ---------------------------------------------------------
 
@@ -72,6 +63,19 @@ class TestStripeWebhook(StripeCommon, HttpCase):
     def _stripe_events(self):
         return self.env["subscription.stripe.event"].search([])
 
+
+@tagged("post_install", "-at_install")
+class TestStripeWebhook(StripeWebhookCase):
+    def setUp(self):
+        super().setUp()
+        # An attempt charged through Stripe whose outcome is still pending.
+        self.sub, self.attempt = self._stripe_subscription()
+        self.stripe_http.queue(self._payment_intent("pi_pending", status="processing"))
+        self._charge()
+        self.assertEqual(self.attempt.state, "processing")
+        self.invoice = self.attempt.invoice_id
+        self.assertEqual(self.invoice.payment_state, "not_paid")
+
     # --- tests -----------------------------------------------------------
 
     def test_payment_intent_succeeded(self):
@@ -113,7 +117,7 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertEqual(self.sub.message_ids, messages)
 
     def test_found_by_metadata_when_intent_unknown(self):
-        self.attempt.stripe_payment_intent_id = False
+        self.attempt.sudo().stripe_payment_intent_id = False
         event = self._intent_event(
             "payment_intent.succeeded", "pi_from_webhook", status="succeeded"
         )
@@ -300,3 +304,35 @@ class TestStripeWebhook(StripeCommon, HttpCase):
         self.assertRecordValues(self._stripe_events(), [{"result": "unmatched"}])
         self.assertNotEqual(self._stripe_events().company_id, self.company)
         self.assertEqual(self.attempt.state, "processing")
+
+    def _post_raw(self, payload):
+        """Post ``payload`` (str) with a valid signature of the company."""
+        headers = {
+            "Content-Type": "application/json",
+            "Stripe-Signature": self._signature(payload, self.webhook_secret),
+        }
+        return self.url_open(WEBHOOK_URL, data=payload.encode(), headers=headers)
+
+    def test_malformed_signed_events_answer_400(self):
+        good = self._intent_event("payment_intent.succeeded", status="succeeded")
+        bodies = {
+            "not JSON": "{not json",
+            "a list": json.dumps([good]),
+            "missing id": json.dumps({k: v for k, v in good.items() if k != "id"}),
+            "missing type": json.dumps({k: v for k, v in good.items() if k != "type"}),
+            "string data.object": json.dumps({**good, "data": {"object": "pi_pending"}}),
+            "no data": json.dumps({**good, "data": None}),
+            "string metadata": json.dumps(
+                {**good, "data": {"object": {"id": "pi_pending", "metadata": "x"}}}
+            ),
+        }
+        for label, payload in bodies.items():
+            with self.subTest(label):
+                with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+                    response = self._post_raw(payload)
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.text, "malformed event")
+                self.assertIn("malformed event", logs.output[0])
+                self.env.invalidate_all()
+                self.assertEqual(self.attempt.state, "processing")
+                self.assertFalse(self._stripe_events())
