@@ -3,7 +3,9 @@
 """Static checks of an addon's translation files (used by check_addons.py).
 
 - every i18n/*.po and *.pot parses (polib, the parser Odoo's own PO reader
-  uses), and a .po declares its Language, a UTF-8 charset and Plural-Forms;
+  uses, and GNU msgfmt --check on .po files when gettext is installed, which
+  also catches what polib forgives: unterminated strings, duplicates...), and
+  a .po declares its Language, a UTF-8 charset and Plural-Forms;
 - in every translated entry the placeholders of the msgid come back
   unchanged: printf-style ``%(name)s`` / ``%s``, ``{{ expression }}``, and the
   markup (the same tags, each with the same attribute names and the same
@@ -12,6 +14,8 @@
 """
 
 import re
+import shutil
+import subprocess
 from collections import Counter
 
 PRINTF = re.compile(r"%(?:\([^)]+\))?(?:\.\d+)?[sdrf]|%%")
@@ -75,6 +79,16 @@ def check_i18n(addon, problems):
             continue
         if path.suffix != ".po":
             continue
+        msgfmt = shutil.which("msgfmt")
+        if msgfmt:
+            result = subprocess.run(
+                [msgfmt, "--check", "-o", "/dev/null", str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode:
+                problems.append(f"{path}: msgfmt --check: {result.stderr.strip()}")
         meta = catalog.metadata
         language = path.stem
         if meta.get("Language") != language:
