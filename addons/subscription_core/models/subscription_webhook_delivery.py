@@ -15,6 +15,7 @@ from odoo.tools import SQL
 
 from ..tools import backoff, netguard, signature
 from .subscription_webhook import WEBHOOK_CRON_XMLID
+from .webhook_http import guarded_session
 
 _logger = logging.getLogger(__name__)
 
@@ -361,7 +362,9 @@ class SubscriptionWebhookDelivery(models.Model):
         must answer a 2xx status itself. The host is resolved first and every
         address it resolves to must be public (see ``tools/netguard.py``),
         unless the system parameter ``subscription_core.webhook_allowed_hosts``
-        allows it; a refused destination is a failure, no request is sent.
+        allows it, and the address the connection reaches is checked again
+        before the request is written; a refused destination is a failure,
+        no request is sent.
 
         :param webhook: ``subscription.webhook`` record, read as superuser
         :param bytes body: raw request body, signed as is
@@ -381,12 +384,9 @@ class SubscriptionWebhookDelivery(models.Model):
         }
         status, reason, response_body, error = 0, "", False, False
         start = time.monotonic()
+        allowed = self.env["subscription.webhook"]._get_allowed_hosts()
         try:
-            netguard.resolve_and_check(
-                webhook.url,
-                self.env["subscription.webhook"]._get_allowed_hosts(),
-                resolver=socket.getaddrinfo,
-            )
+            netguard.resolve_and_check(webhook.url, allowed, resolver=socket.getaddrinfo)
         except netguard.UnsafeDestination as exc:
             return {
                 "success": False,
@@ -396,14 +396,17 @@ class SubscriptionWebhookDelivery(models.Model):
                 "duration_ms": int((time.monotonic() - start) * 1000),
             }
         try:
-            with requests.post(
-                webhook.url,
-                data=body,
-                headers=headers,
-                timeout=webhook.timeout,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
+            with (
+                guarded_session(allowed) as session,
+                session.post(
+                    webhook.url,
+                    data=body,
+                    headers=headers,
+                    timeout=webhook.timeout,
+                    allow_redirects=False,
+                    stream=True,
+                ) as response,
+            ):
                 status, reason = response.status_code, response.reason or ""
                 response_body = self._read_response_body(response)
         except requests.exceptions.RequestException as exc:

@@ -377,7 +377,7 @@ class TestWebhook(SubscriptionCommon):
 
     def test_timeout(self):
         event = self._renew()
-        path = "odoo.addons.subscription_core.models.subscription_webhook_delivery.requests.post"
+        path = "requests.Session.post"
         with patch(path, side_effect=requests.exceptions.ReadTimeout("read timed out")) as post:
             self._deliver()
         self.assertEqual(post.call_args.kwargs["timeout"], 10)

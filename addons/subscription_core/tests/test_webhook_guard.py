@@ -7,6 +7,7 @@ from unittest.mock import patch
 import requests
 
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import common as odoo_test_common
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
@@ -101,10 +102,12 @@ class TestWebhookGuard(SubscriptionCommon):
         delivery = self._deliver_one(webhook)
         self.assertEqual(delivery.state, "success")
         self.assertIn(delivery.uuid, self._received_ids())
-        # a network entry allows every spelling of its addresses
+        # a network entry allows its addresses, in every spelling (the
+        # test harness only lets requests to 127.0.0.1 out: saved, not sent)
         self.Param.set_param(PARAM, "127.0.0.0/8")
         port = self.server.server_address[1]
         webhook.url = f"http://2130706433:{port}/hooks"
+        webhook.url = self.server.url
         delivery = self._deliver_one(webhook)
         self.assertEqual((delivery.state, delivery.error), ("success", False))
         self.assertIn(delivery.uuid, self._received_ids())
@@ -137,7 +140,7 @@ class TestWebhookGuard(SubscriptionCommon):
             with (
                 self.subTest(addresses=addresses),
                 patch("socket.getaddrinfo", _resolving_to(*addresses)),
-                patch("requests.post") as post,
+                patch("requests.Session.post") as post,
             ):
                 result = self.Delivery._post(webhook, b"{}", "subscription.ping", "ref")
                 post.assert_not_called()
@@ -147,11 +150,42 @@ class TestWebhookGuard(SubscriptionCommon):
         self.Param.set_param(PARAM, "hooks.example.com")
         with (
             patch("socket.getaddrinfo", _resolving_to("10.0.0.1")),
-            patch("requests.post", side_effect=requests.ConnectionError("not sent")) as post,
+            patch(
+                "requests.Session.post", side_effect=requests.ConnectionError("not sent")
+            ) as post,
         ):
             result = self.Delivery._post(webhook, b"{}", "subscription.ping", "ref")
         post.assert_called_once()
         self.assertIn("not sent", result["error"])
+
+    def test_rebinding_between_check_and_connection_is_refused(self):
+        """The name resolves to a public address for the check, then to
+        loopback for the connection: the connection is refused before the
+        request is written."""
+        port = self.server.server_address[1]
+        webhook = self.Webhook.create(
+            {"name": "Rebind", "url": f"http://rebind.example.com:{port}/hooks"}
+        )
+        real_getaddrinfo = socket.getaddrinfo
+        answers = iter(["93.184.216.34"])  # the first answer only, then loopback
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host == "rebind.example.com":
+                return _resolving_to(next(answers, "127.0.0.1"))(host, port)
+            return real_getaddrinfo(host, port, *args, **kwargs)
+
+        # Odoo's test harness refuses requests to other hosts than 127.0.0.1
+        # before they connect; lift it here: the name resolves to loopback.
+        with (
+            patch("socket.getaddrinfo", getaddrinfo),
+            patch.object(requests.sessions.Session, "send", odoo_test_common._super_send),
+        ):
+            result = self.Delivery._post(webhook, b"{}", "subscription.ping", "ref")
+        self.assertFalse(result["success"])
+        self.assertIn(
+            "Destination refused: rebind.example.com resolves to 127.0.0.1", result["error"]
+        )
+        self.assertFalse(self.server.requests)
 
     def test_unresolvable_name_is_a_failure(self):
         webhook = self.Webhook.create({"name": "Gone", "url": "https://gone.example.com/x"})
@@ -159,7 +193,7 @@ class TestWebhookGuard(SubscriptionCommon):
         def fail(*args, **kwargs):
             raise socket.gaierror(-2, "Name or service not known")
 
-        with patch("socket.getaddrinfo", fail), patch("requests.post") as post:
+        with patch("socket.getaddrinfo", fail), patch("requests.Session.post") as post:
             result = self.Delivery._post(webhook, b"{}", "subscription.ping", "ref")
         post.assert_not_called()
         self.assertFalse(result["success"])
