@@ -10,9 +10,14 @@
   unchanged: printf-style ``%(name)s`` / ``%s``, ``{{ expression }}``, and the
   markup (the same tags, each with the same attribute names and the same
   QWeb ``t-*`` attribute values), so that a translation can neither break a
-  ``%`` format, an inline template nor a QWeb view.
+  ``%`` format, an inline template nor a QWeb view;
+- no f-string is an argument of a ``_()`` / ``_lt()`` call in the addon's
+  Python: Babel, which exports the terms, evaluates every string argument of
+  those calls, so ``_("...", max=f"{LIMIT}")`` makes it drop every term of
+  the whole file from the .pot (with only an ERROR line in the export log).
 """
 
+import ast
 import re
 import shutil
 import subprocess
@@ -62,7 +67,30 @@ def check_entry(msgid, msgstr):
     return problems
 
 
+def check_python_terms(addon, problems):
+    for path in sorted(addon.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except (SyntaxError, UnicodeDecodeError):
+            continue  # reported by ruff
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name not in ("_", "_lt"):
+                continue
+            values = list(node.args) + [keyword.value for keyword in node.keywords]
+            if any(isinstance(sub, ast.JoinedStr) for v in values for sub in ast.walk(v)):
+                problems.append(
+                    f"{path}:{node.lineno}: f-string inside {name}(): the term export "
+                    "(Babel) evaluates it and drops every term of this file; format the "
+                    "value before the call"
+                )
+
+
 def check_i18n(addon, problems):
+    check_python_terms(addon, problems)
     files = sorted((addon / "i18n").glob("*.po")) + sorted((addon / "i18n").glob("*.pot"))
     if not files:
         return

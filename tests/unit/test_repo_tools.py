@@ -123,3 +123,18 @@ def test_shipped_translations_are_clean():
         if (addon / "i18n" / "id.po").is_file():
             check_i18n.check_i18n(addon, problems)
     assert problems == []
+
+
+def test_fstring_inside_a_translated_call_is_refused(tmp_path):
+    addon = tmp_path / "my_addon"
+    addon.mkdir()
+    (addon / "models.py").write_text(
+        "from odoo import _\n"
+        "LIMIT = 10\n"
+        "OK = _('At most %(max)s.', max=format(LIMIT, ','))\n"
+        "BAD = self.env._('At most %(max)s.', max=f'{LIMIT:,}')\n",
+        encoding="utf-8",
+    )
+    problems = []
+    check_i18n.check_python_terms(addon, problems)
+    assert len(problems) == 1 and "models.py:4: f-string inside _()" in problems[0]
