@@ -4,6 +4,8 @@ import json
 from datetime import date
 
 from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tests.common import JsonRpcException, new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.subscription_core.tests.common import SubscriptionCommon
 
@@ -60,6 +62,55 @@ class TestDashboard(SubscriptionCommon, HttpCase):
             for name in names:
                 self.assertIn(name, fields, f"{source['model']}.{name}")
             self.assertLessEqual(set(source["fieldMatching"]), filters)
+
+    def _call(self, model, method, *args):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": {}},
+        )
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_model")
+    def test_reports_over_json_rpc(self):
+        sub = self.env["subscription.subscription"].create(
+            {
+                "partner_id": self.customer.id,
+                "tier_id": self.tier_basic.id,
+                "cycle_id": self.monthly.id,
+            }
+        )
+        self.env["subscription.event"].sudo().create(
+            {
+                "subscription_id": sub.id,
+                "event_type": "activated",
+                "effective_date": "2026-02-01",
+                "mrr_before": 0.0,
+                "mrr_after": 25.0,
+            }
+        )
+        new_test_user(
+            self.env,
+            login="rpc_reader",
+            password="rpc_reader_password",
+            groups="base.group_user,subscription_reports.group_subscription_reports_reader",
+        )
+        self.authenticate("rpc_reader", "rpc_reader_password")
+        kpis = self._call("subscription.metrics", "get_kpis", "2026-02-01", "2026-02-28")
+        self.assertEqual(kpis["mrr"], 25.0)
+        self.assertEqual(kpis["movements"]["new"], 25.0)
+        moves = self._call(
+            "subscription.mrr.movement.report", "search_read", [], ["kind", "amount"]
+        )
+        self.assertIn({"id": moves[0]["id"], "kind": "new", "amount": 25.0}, moves)
+        # A customer's portal user gets nothing, not even its own movements.
+        self.authenticate("portal_a", "portal_a_password")
+        for model, method, args in (
+            ("subscription.metrics", "get_kpis", ("2026-02-01", "2026-02-28")),
+            ("subscription.mrr.movement.report", "search_read", ([], ["kind"])),
+            ("subscription.metric.snapshot", "search_read", ([], ["mrr"])),
+        ):
+            with self.assertRaises(JsonRpcException, msg=f"{model}.{method}") as error:
+                self._call(model, method, *args)
+            self.assertEqual(str(error.exception), "odoo.exceptions.AccessError")
 
     def test_dashboard_loads_in_the_browser(self):
         Sub = self.env["subscription.subscription"]
