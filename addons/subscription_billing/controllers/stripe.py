@@ -58,7 +58,11 @@ class SubscriptionStripeController(http.Controller):
                 request.httprequest.remote_addr,
             )
             return self._subscription_stripe_answer("invalid signature", 400)
-        outcome = Event.with_company(company)._stripe_process_event(event, company)
+        try:
+            outcome = Event.with_company(company)._stripe_process_event(event, company)
+        except MalformedEvent as error:
+            _logger.warning("Stripe event %s refused: malformed event (%s)", event.get("id"), error)
+            return self._subscription_stripe_answer("malformed event", 400)
         _logger.info("Stripe event %s (%s): %s", event.get("id"), event.get("type"), outcome)
         return self._subscription_stripe_answer(ANSWERS[outcome], 200)
 

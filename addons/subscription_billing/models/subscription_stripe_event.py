@@ -100,6 +100,8 @@ class SubscriptionStripeEvent(models.Model):
         :param dict event: the Stripe event (``id``, ``type``, ``data.object``)
         :return: ``'processed'``, ``'duplicate'`` (already processed: nothing
             done) or ``'ignored'`` (a type the suite does not handle)
+        :raises MalformedEvent: the object does not have the shape its handler
+            expects; nothing is written
         """
         handler = STRIPE_EVENT_HANDLERS.get(event.get("type"))
         if not handler:
@@ -107,21 +109,29 @@ class SubscriptionStripeEvent(models.Model):
         if self.search_count([("stripe_event_id", "=", event["id"])], limit=1):
             return "duplicate"
         data = event["data"]["object"]
-        record = self.create(
-            {
-                "stripe_event_id": event["id"],
-                "event_type": event["type"],
-                "company_id": company.id,
-                "livemode": bool(event.get("livemode")),
-                "object_ref": data.get("id"),
-                "payload_summary": json.dumps(
-                    {key: data[key] for key in SUMMARY_KEYS if data.get(key) is not None},
-                    indent=1,
-                    sort_keys=True,
-                ),
-            }
-        )
-        getattr(record, handler)(data, event["data"].get("previous_attributes") or {})
+        try:
+            # A handler meeting an unexpected shape deeper in the object (a
+            # string where Stripe sends an object) leaves nothing half-written.
+            with self.env.cr.savepoint():
+                record = self.create(
+                    {
+                        "stripe_event_id": event["id"],
+                        "event_type": event["type"],
+                        "company_id": company.id,
+                        "livemode": bool(event.get("livemode")),
+                        "object_ref": data.get("id"),
+                        "payload_summary": json.dumps(
+                            {key: data[key] for key in SUMMARY_KEYS if data.get(key) is not None},
+                            indent=1,
+                            sort_keys=True,
+                        ),
+                    }
+                )
+                getattr(record, handler)(data, event["data"].get("previous_attributes") or {})
+        except (AttributeError, TypeError, KeyError, ValueError) as error:
+            raise stripe_events.MalformedEvent(
+                f"unexpected content in 'data.object' ({error.__class__.__name__}: {error})"
+            ) from error
         return "processed"
 
     # === BUSINESS METHODS - HANDLERS ===#

@@ -48,7 +48,9 @@ class TestPaymentAttemptRights(BillingCommon, HttpCase):
 
     def test_no_direct_write_below_superuser(self):
         before = self._snapshot(self.failed | self.scheduled)
-        for user in (self.admin, self.sub_manager, self.sub_user):
+        # The system administrator, a Subscriptions Administrator, a
+        # Subscriptions User and an employee without subscription rights.
+        for user in (self.admin, self.sub_manager, self.sub_user, self.internal_user):
             for vals in FORGED_VALUES:
                 with (
                     self.subTest(user=user.login, vals=vals),

@@ -325,6 +325,13 @@ class TestStripeWebhook(StripeWebhookCase):
             "string metadata": json.dumps(
                 {**good, "data": {"object": {"id": "pi_pending", "metadata": "x"}}}
             ),
+            "string last_payment_error": json.dumps(
+                self._intent_event(
+                    "payment_intent.payment_failed",
+                    status="requires_payment_method",
+                    last_payment_error="declined",
+                )
+            ),
         }
         for label, payload in bodies.items():
             with self.subTest(label):
