@@ -23,6 +23,7 @@
         # Model views.
         "views/account_move_views.xml",
         "views/subscription_payment_attempt_views.xml",
+        "views/subscription_billing_adjustment_views.xml",
         "views/subscription_dunning_policy_views.xml",
         "views/subscription_subscription_views.xml",
         "views/res_config_settings_views.xml",

@@ -18,3 +18,5 @@ from . import subscription_subscription
 # Extensions of subscription.subscription, one concern per file (after the model).
 from . import subscription_dunning
 from . import subscription_invoicing
+from . import subscription_credit
+from . import subscription_proration

@@ -17,7 +17,7 @@ class AccountMove(models.Model):
         selection=[
             ("period", "Period"),
             ("proration", "Proration"),
-            ("credit", "Cancellation Credit"),
+            ("credit", "Credit"),
         ],
         copy=False,
         readonly=True,

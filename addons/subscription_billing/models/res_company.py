@@ -24,6 +24,18 @@ class ResCompany(models.Model):
         string="Credit Note on Immediate Cancellation",
         help="Refund the unused part of the period when a subscription is cancelled now.",
     )
+    subscription_pause_policy = fields.Selection(
+        selection=[
+            ("credit", "Credit the unused days"),
+            ("extend", "Extend the paid period"),
+        ],
+        default="credit",
+        required=True,
+        help="Credit: a pause credits the unused days of the paid period with a credit "
+        "note applied to the next invoices, and the resume starts a new period. "
+        "Extend: nothing is credited; the resume continues the paid period, whose "
+        "remaining days are served before the next invoice.",
+    )
     subscription_send_receipts = fields.Boolean(
         string="Email Receipts for Charged Invoices",
         help="Also email the invoice to customers who pay automatically.",

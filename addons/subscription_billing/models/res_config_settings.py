@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     subscription_credit_on_cancel = fields.Boolean(
         related="company_id.subscription_credit_on_cancel", readonly=False
     )
+    subscription_pause_policy = fields.Selection(
+        related="company_id.subscription_pause_policy", readonly=False
+    )
     subscription_send_receipts = fields.Boolean(
         related="company_id.subscription_send_receipts", readonly=False
     )

@@ -216,6 +216,8 @@ class SubscriptionSubscription(models.Model):
             moves = Move.with_company(company).create([to_invoice[sub][0] for sub in subs])
             moves.action_post()
             invoices.update(zip(subs, moves, strict=True))
+        # Credit notes waiting for these subscriptions pay what they can first.
+        self.browse([sub.id for sub in invoices])._apply_credits()
         for sub, invoice in invoices.items():
             to_invoice[sub][1].invoice_id = invoice
             sub._after_invoice_posted(invoice, trigger=False)
@@ -230,6 +232,10 @@ class SubscriptionSubscription(models.Model):
         if invoice.move_type != "out_invoice":
             if self.company_id.subscription_send_receipts or self.billing_mode == "send_invoice":
                 self._send_invoice(invoice)
+            return
+        if invoice.currency_id.is_zero(invoice.amount_residual):
+            # Paid by the customer's credit notes: nothing to charge.
+            self._send_invoice(invoice)
             return
         if self.billing_mode == "auto_charge" and self.payment_token_id:
             self._schedule_payment_attempt(invoice, fields.Datetime.now(), trigger=trigger)
@@ -327,106 +333,3 @@ class SubscriptionSubscription(models.Model):
             "subscription_invoice_kind": kind,
             "invoice_line_ids": [fields.Command.create(line) for line in lines],
         }
-
-    def _on_plan_changed(self, event, preview):
-        res = super()._on_plan_changed(event, preview)
-        if self.state not in BILLED_STATES or not (preview["credit"] or preview["charge"]):
-            return res
-        end = self.current_period_end
-        product = self.tier_id.product_id
-        charge_name = _(
-            "Proration: %(plan)s until %(end)s", plan=self.tier_id.name, end=end - timedelta(days=1)
-        )
-        credit_name = _("Unused time on the previous plan")
-        cycle_changed = event.event_type in ("upgraded", "downgraded") and preview.get("new_period")
-        if self.company_id.subscription_proration_mode == "next_invoice" and not cycle_changed:
-            values = []
-            if preview["charge"]:
-                values.append({"name": charge_name, "amount": preview["charge"]})
-            if preview["credit"]:
-                values.append({"name": credit_name, "amount": -preview["credit"]})
-            self.env["subscription.billing.adjustment"].sudo().create(
-                [
-                    {
-                        **vals,
-                        "subscription_id": self.id,
-                        "event_id": event.id,
-                        "product_id": product.id,
-                        "date_from": event.effective_date,
-                        "date_to": end,
-                    }
-                    for vals in values
-                ]
-            )
-            return res
-        net = preview["net"]
-        if float_is_zero(net, precision_rounding=self.currency_id.rounding):
-            return res
-        lines = []
-        sign = 1 if net > 0 else -1
-        if preview["charge"]:
-            lines.append(
-                self._prepare_invoice_line_values(
-                    product, charge_name, 1, sign * preview["charge"], event.effective_date, end
-                )
-            )
-        if preview["credit"]:
-            lines.append(
-                self._prepare_invoice_line_values(
-                    product, credit_name, 1, -sign * preview["credit"], event.effective_date, end
-                )
-            )
-        invoice = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(self.company_id)
-            .create(
-                self._prepare_invoice_values(
-                    "proration",
-                    event.effective_date,
-                    end,
-                    lines,
-                    move_type="out_invoice" if net > 0 else "out_refund",
-                )
-            )
-        )
-        invoice.action_post()
-        self._after_invoice_posted(invoice)
-        return res
-
-    def _on_ended(self, event):
-        res = super()._on_ended(event)
-        self.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").sudo().write(
-            {"state": "cancelled", "error_message": _("The subscription ended.")}
-        )
-        if self.dunning_state != "none":
-            self.write({"dunning_state": "none", "next_dunning_date": False})
-        if (
-            event.event_type == "cancelled"
-            and event.amount_credit > 0
-            and self.company_id.subscription_credit_on_cancel
-        ):
-            line = self._prepare_invoice_line_values(
-                self.tier_id.product_id,
-                _("Unused time after cancellation on %(date)s", date=event.effective_date),
-                1,
-                event.amount_credit,
-                event.effective_date,
-                self.current_period_end,
-            )
-            credit = (
-                self.env["account.move"]
-                .sudo()
-                .with_company(self.company_id)
-                .create(
-                    self._prepare_invoice_values(
-                        "credit",
-                        event.effective_date,
-                        self.current_period_end,
-                        [line],
-                        move_type="out_refund",
-                    )
-                )
-            )
-            credit.action_post()
-        return res

@@ -94,25 +94,6 @@ class SubscriptionSubscription(models.Model):
         for sub in self:
             sub.invoice_count = counts.get(sub, 0)
 
-    def _compute_amount_due(self):
-        groups = (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                self._unpaid_invoice_domain(), ["subscription_id"], ["amount_residual_signed:sum"]
-            )
-        )
-        due = {sub: amount for sub, amount in groups}
-        for sub in self:
-            amount = due.get(sub, 0.0)
-            sub.amount_due = (
-                sub.company_id.currency_id._convert(
-                    amount, sub.currency_id, sub.company_id, fields.Date.context_today(self)
-                )
-                if amount
-                else 0.0
-            )
-
     def _unpaid_invoice_domain(self):
         return [
             ("subscription_id", "in", self.ids),

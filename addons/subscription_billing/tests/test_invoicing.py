@@ -127,13 +127,15 @@ class TestInvoicing(BillingCommon):
         sub = self._billed_subscription(on=date(2026, 4, 1), quantity=3)
         with freeze_time("2026-04-21"):
             sub.change_plan(tier_id=self.tier_pro.id)
-        self.assertFalse(
-            sub.invoice_ids.filtered(lambda m: m.subscription_invoice_kind == "proration")
-        )
+        self.assertFalse(sub.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")[1:])
+        # The credit is a credit note at once, applied to the open invoice.
+        credit = sub.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit.amount_untaxed, 10.0)
+        self.assertEqual(credit.amount_residual, 0.0)
         self._renew("2026-05-01")
         invoice = self._period_invoices(sub)[-1]
         self.assertEqual(invoice.subscription_period_start, date(2026, 5, 1))
-        self.assertEqual(invoice.amount_untaxed, 90.0 + 30.0 - 10.0)
+        self.assertEqual(invoice.amount_untaxed, 90.0 + 30.0)
         self._renew("2026-06-01")
         self.assertEqual(
             self._period_invoices(sub)[-1].amount_untaxed, 90.0, "adjustments billed once"

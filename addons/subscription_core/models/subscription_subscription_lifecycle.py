@@ -6,9 +6,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import periods
-from .subscription_subscription import (
-    MRR_STATES,
-)
 
 _logger = logging.getLogger(__name__)
 
@@ -90,12 +87,13 @@ class SubscriptionSubscription(models.Model):
                         date=sub.date_end,
                     )
                 )
-            credit = sub._unused_amount(today)
-            sub._apply_transition(
+            credit = sub._pause_credit(today)
+            event = sub._apply_transition(
                 "paused",
                 {"state": "paused", "pause_until": until},
                 amount_credit=credit,
             )
+            sub._on_paused(event)
         return True
 
     def action_resume(self):
@@ -135,7 +133,7 @@ class SubscriptionSubscription(models.Model):
                     note=feedback,
                 )
             else:
-                credit = sub._unused_amount(today) if sub.state in MRR_STATES else 0.0
+                credit = sub._cancel_credit(today)
                 sub._end(
                     "cancelled",
                     today,
@@ -245,7 +243,17 @@ class SubscriptionSubscription(models.Model):
         return self._start_period("activated", on_date, {"trial_end_date": self.trial_end_date})
 
     def _resume(self, on_date):
+        """Resume on ``on_date``: under the 'extend' pause policy the paid
+        period continues (shifted by the days paused, see
+        ``_extended_period_values``); otherwise a new period starts."""
         self.ensure_one()
+        extended = self._extended_period_values(on_date)
+        if extended:
+            return self._apply_transition(
+                "resumed",
+                {"state": "active", "pause_until": False, **extended},
+                effective_date=on_date,
+            )
         return self._start_period("resumed", on_date, {"pause_until": False})
 
     def _start_period(self, event_type, on_date, extra_vals):
@@ -391,6 +399,11 @@ class SubscriptionSubscription(models.Model):
         reactivation. ``event`` is the ledger entry; the period is
         ``current_period_start``/``current_period_end``. Override to invoice
         and charge the period (subscription_billing does)."""
+
+    def _on_paused(self, event):
+        """Called after a pause; ``event.amount_credit`` is the unused part
+        of the paid period under the 'credit' pause policy (0 under
+        'extend'). Override to credit it (subscription_billing does)."""
 
     def _on_plan_changed(self, event, preview):
         """Called after a plan change applied now on a running subscription.

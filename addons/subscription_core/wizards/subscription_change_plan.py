@@ -96,6 +96,23 @@ class SubscriptionChangePlan(models.TransientModel):
         compute="_compute_preview",
         help="Charge minus credit: positive is due by the customer.",
     )
+    preview_amount_untaxed = fields.Monetary(
+        string="Untaxed Amount",
+        currency_field="preview_currency_id",
+        compute="_compute_preview",
+        help="Net amount of the change before taxes, as invoiced.",
+    )
+    preview_amount_tax = fields.Monetary(
+        string="Taxes",
+        currency_field="preview_currency_id",
+        compute="_compute_preview",
+    )
+    preview_amount_total = fields.Monetary(
+        string="Total",
+        currency_field="preview_currency_id",
+        compute="_compute_preview",
+        help="What the change invoices now, taxes included (negative: credited).",
+    )
     preview_recurring_amount_before = fields.Monetary(
         string="Current Recurring Amount",
         currency_field="preview_currency_id",
@@ -152,6 +169,9 @@ class SubscriptionChangePlan(models.TransientModel):
                         "preview_credit",
                         "preview_charge",
                         "preview_net",
+                        "preview_amount_untaxed",
+                        "preview_amount_tax",
+                        "preview_amount_total",
                         "preview_recurring_amount_before",
                         "preview_recurring_amount_after",
                     ],
@@ -221,6 +241,9 @@ class SubscriptionChangePlan(models.TransientModel):
             "preview_credit": preview.get("credit", 0.0),
             "preview_charge": preview.get("charge", 0.0),
             "preview_net": preview.get("net", 0.0),
+            "preview_amount_untaxed": preview.get("amount_untaxed", preview.get("net", 0.0)),
+            "preview_amount_tax": preview.get("amount_tax", 0.0),
+            "preview_amount_total": preview.get("amount_total", preview.get("net", 0.0)),
             "preview_recurring_amount_before": preview.get("recurring_amount_before", 0.0),
             "preview_recurring_amount_after": preview.get("recurring_amount_after", 0.0),
             "preview_lines_html": self.env["ir.qweb"]._render(
