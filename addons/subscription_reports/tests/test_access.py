@@ -123,6 +123,16 @@ class TestReportsAccess(SubscriptionCommon):
                 Metrics.with_user(user).get_kpis("2026-02-01", "2026-03-01")
 
     @mute_logger("odoo.addons.base.models.ir_model")
+    def test_customer_mrr_history_from_the_partner(self):
+        action = self.customer_contact.with_user(self.reader).action_view_mrr_movements()
+        self.assertEqual(action["res_model"], "subscription.mrr.movement.report")
+        movements = self.env[action["res_model"]].with_user(self.reader).search(action["domain"])
+        self.assertEqual(movements.partner_id, self.customer)
+        self.assertEqual(movements.mapped("amount"), [10.0])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.sub_user).action_view_mrr_movements()
+
+    @mute_logger("odoo.addons.base.models.ir_model")
     def test_reader_cannot_write_or_reconcile(self):
         snapshot = (
             self.env["subscription.metric.snapshot"].with_user(self.reader).search([], limit=1)
