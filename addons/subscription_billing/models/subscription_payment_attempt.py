@@ -248,6 +248,13 @@ class SubscriptionPaymentAttempt(models.Model):
                 "provider_id": token.provider_id.id,
                 "amount": invoice.amount_residual,
                 "channel": self._get_channel_for(token),
+                # Keyed again by this database before its first request: an
+                # attempt scheduled in a backup restored as a copy (new
+                # database.uuid), or keyed by an older version, never goes
+                # out with the original database's key. Fixed from now on.
+                "idempotency_key": self._make_idempotency_key(
+                    self.subscription_id, invoice, self.attempt_number
+                ),
             }
         )
         if self.channel == "transaction":

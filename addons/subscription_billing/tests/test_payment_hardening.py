@@ -38,6 +38,23 @@ class TestPaymentHardening(BillingCommon):
         params.set_param("database.uuid", "00000000-0000-4000-8000-000000000002")
         self.assertNotEqual(Attempt._make_idempotency_key(sub, invoice, 1), copy_key)
 
+    def test_attempt_scheduled_before_a_restore_is_keyed_by_the_copy(self):
+        sub = self._billed_subscription(token=self.token_ok)
+        attempt = sub.payment_attempt_ids
+        original_key = attempt.idempotency_key
+        # The backup is restored as a copy: same rows, new database.uuid.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "database.uuid", "00000000-0000-4000-8000-0000000000c0"
+        )
+        self._process_attempts("2026-04-01 10:00:00")
+        self.assertEqual(attempt.state, "succeeded")
+        self.assertNotEqual(attempt.idempotency_key, original_key)
+        self.assertEqual(
+            attempt.idempotency_key,
+            attempt._make_idempotency_key(sub, attempt.invoice_id, attempt.attempt_number),
+        )
+        self.assertEqual(attempt.transaction_id.reference, attempt.idempotency_key)
+
     def test_crash_after_the_request_left_charges_once(self):
         """The provider took the request, then the worker lost the answer:
         the attempt stays processing, and the next run re-sends the same
