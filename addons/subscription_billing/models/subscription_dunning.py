@@ -62,7 +62,7 @@ class SubscriptionSubscription(models.Model):
         if first_failure:
             vals.update(dunning_start_date=today, dunning_step_id=False)
         if vals:
-            self.write(vals)
+            self.sudo().write(vals)
         if first_failure:
             if self.state == "active":
                 self._set_past_due(
@@ -79,7 +79,7 @@ class SubscriptionSubscription(models.Model):
     def _on_payment_method_updated(self):
         """A new payment method: lift a hard-decline block and retry now."""
         for sub in self.filtered(lambda s: s.dunning_state != "none"):
-            sub.dunning_state = "in_dunning"
+            sub.sudo().dunning_state = "in_dunning"
             for invoice in sub._unpaid_invoices():
                 sub._schedule_payment_attempt(invoice, fields.Datetime.now())
 
@@ -101,7 +101,7 @@ class SubscriptionSubscription(models.Model):
             )
             was_dunning = sub.dunning_state != "none"
             if was_dunning:
-                sub.write(
+                sub.sudo().write(
                     {"dunning_state": "none", "next_dunning_date": False, "dunning_step_id": False}
                 )
             if sub.state in ("past_due", "suspended"):
@@ -124,12 +124,12 @@ class SubscriptionSubscription(models.Model):
         for index in dunning.due_steps(offsets, self.dunning_start_date, today, last_done):
             step = steps[index]
             self._run_dunning_step(step)
-            self.dunning_step_id = step
+            self.sudo().dunning_step_id = step
             last_done = index
             if self.state not in BILLED_STATES or self.dunning_state == "none":
                 break
         next_date = dunning.next_date(offsets, self.dunning_start_date, last_done)
-        self.next_dunning_date = next_date if self.dunning_state != "none" else False
+        self.sudo().next_dunning_date = next_date if self.dunning_state != "none" else False
 
     def _run_dunning_step(self, step):
         self.ensure_one()
@@ -172,7 +172,7 @@ class SubscriptionSubscription(models.Model):
             )
         if step.final_action == "suspend":
             self._set_suspended(note=_("Suspended after failed payments."))
-            self.write({"dunning_state": "none", "next_dunning_date": False})
+            self.sudo().write({"dunning_state": "none", "next_dunning_date": False})
         elif step.final_action == "cancel":
             reason = self.env.ref("subscription_core.cancel_reason_payment_failure")
             self.action_cancel(reason.id, feedback=_("Payments failed."), at_period_end=False)
@@ -199,7 +199,7 @@ class SubscriptionSubscription(models.Model):
             except Exception as error:  # noqa: BLE001 - one record's failure stays its own
                 _logger.warning("Dunning failed on %s: %s", sub.name, error)
                 with self.env.cr.savepoint():
-                    sub.next_dunning_date = today + timedelta(days=1)
+                    sub.sudo().next_dunning_date = today + timedelta(days=1)
                     sub.message_post(body=_("Dunning step failed: %(error)s", error=str(error)))
         remaining = self.search_count(
             [("next_dunning_date", "<=", today), ("dunning_state", "!=", "none")]

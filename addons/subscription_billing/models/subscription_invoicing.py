@@ -26,31 +26,12 @@ class SubscriptionSubscription(models.Model):
         started the period, or of the renewal engine's batch."""
         res = super()._on_period_started(event)
         if self.state in BILLED_STATES:
-            self.invoice_pending = True
+            self.sudo().invoice_pending = True
         return res
 
-    def action_start(self):
-        res = super().action_start()
-        self._invoice_pending_periods()
-        return res
-
-    def action_activate(self):
-        res = super().action_activate()
-        self._invoice_pending_periods()
-        return res
-
-    def action_resume(self):
-        res = super().action_resume()
-        self._invoice_pending_periods()
-        return res
-
-    def action_reactivate(self):
-        res = super().action_reactivate()
-        self._invoice_pending_periods()
-        return res
-
-    def _demo_start(self):
-        res = super()._demo_start()
+    def _on_lifecycle_done(self):
+        """Invoice the periods the public action started, in one batch."""
+        res = super()._on_lifecycle_done()
         self._invoice_pending_periods()
         return res
 
@@ -58,7 +39,7 @@ class SubscriptionSubscription(models.Model):
     def _demo_invoice_running(self):
         """Demo data: invoice the current period of running subscriptions."""
         subs = self.search([("state", "in", BILLED_STATES)])
-        subs.write({"invoice_pending": True})
+        subs.sudo().write({"invoice_pending": True})
         subs._invoice_pending_periods()
 
     @api.model
@@ -224,7 +205,7 @@ class SubscriptionSubscription(models.Model):
         if invoices:
             # One wake-up of the charging job for the whole batch.
             self.env["subscription.payment.attempt"]._trigger_processing()
-        self.write({"invoice_pending": False})
+        self.sudo().write({"invoice_pending": False})
         self.filtered("process_error").write({"process_error": False, "process_error_date": False})
         return invoices
 

@@ -145,6 +145,23 @@ class SubscriptionSubscription(models.Model):
                     )
                 )
 
+    @api.model
+    def _get_protected_fields(self):
+        """Dunning is driven by payments and by the billing team's actions
+        only (see subscription_core's ``_get_protected_fields``)."""
+        dunning = _(
+            "use the dunning actions (action_retry_payment_now, action_stop_dunning) "
+            "or record the payment"
+        )
+        return {
+            **super()._get_protected_fields(),
+            "dunning_state": dunning,
+            "next_dunning_date": dunning,
+            "dunning_start_date": dunning,
+            "dunning_step_id": dunning,
+            "invoice_pending": dunning,
+        }
+
     def write(self, vals):
         token_changed = "payment_token_id" in vals
         res = super().write(vals)
@@ -188,6 +205,6 @@ class SubscriptionSubscription(models.Model):
         self._check_billing_staff()
         for sub in self.filtered(lambda s: s.dunning_state != "none"):
             sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled").action_skip()
-            sub.write({"dunning_state": "none", "next_dunning_date": False})
+            sub.sudo().write({"dunning_state": "none", "next_dunning_date": False})
             sub.message_post(body=_("Dunning stopped by %(user)s.", user=self.env.user.name))
         return True

@@ -92,6 +92,8 @@ class TestBillingConcurrency(TransactionCase):
         with self._cursor() as cr:
             subs = self.ids["subs"]
             cr.execute("DELETE FROM account_move WHERE subscription_id = ANY(%s)", [subs])
+            # The ledger restricts deleting its subscriptions (test data only).
+            cr.execute("DELETE FROM subscription_event WHERE subscription_id = ANY(%s)", [subs])
             cr.execute("DELETE FROM subscription_subscription WHERE id = ANY(%s)", [subs])
             cr.execute("DELETE FROM subscription_price WHERE tier_id = %s", [self.ids["tier"]])
             cr.execute("DELETE FROM subscription_tier WHERE id = %s", [self.ids["tier"]])

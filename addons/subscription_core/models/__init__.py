@@ -11,6 +11,7 @@ from . import subscription_price
 from . import subscription_subscription
 
 # Extensions of subscription.subscription, one concern per file (after the model).
+from . import subscription_subscription_gate
 from . import subscription_subscription_lifecycle
 from . import subscription_subscription_plan
 from . import subscription_subscription_renewal

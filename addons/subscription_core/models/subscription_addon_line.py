@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from .subscription_subscription import MAX_QUANTITY
 
 
 class SubscriptionAddonLine(models.Model):
@@ -27,6 +29,11 @@ class SubscriptionAddonLine(models.Model):
     _sql_constraints = [
         ("quantity_positive", "CHECK(quantity >= 1)", "An add-on quantity is at least 1."),
         (
+            "quantity_bounded",
+            f"CHECK(quantity <= {MAX_QUANTITY})",
+            "An add-on quantity is at most 1,000,000.",
+        ),
+        (
             "addon_uniq",
             "UNIQUE(subscription_id, addon_id)",
             "An add-on appears once per subscription; change its quantity instead.",
@@ -48,6 +55,62 @@ class SubscriptionAddonLine(models.Model):
         for line in self:
             subtotal = line.price_unit * line.quantity
             line.price_subtotal = line.currency_id.round(subtotal) if line.currency_id else subtotal
+
+    # === CRUD METHODS ===#
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_quantity_value(vals)
+        self.browse()._check_subscription_editable(
+            self.env["subscription.subscription"].browse(
+                {vals["subscription_id"] for vals in vals_list if vals.get("subscription_id")}
+            )
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_quantity_value(vals)
+        subs = self.subscription_id
+        if vals.get("subscription_id"):
+            subs |= subs.browse(vals["subscription_id"])
+        self._check_subscription_editable(subs)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started_subscription(self):
+        self._check_subscription_editable()
+
+    @api.model
+    def _check_quantity_value(self, vals):
+        qty = vals.get("quantity")
+        if isinstance(qty, int) and not isinstance(qty, bool) and qty > MAX_QUANTITY:
+            raise ValidationError(
+                _(
+                    "An add-on quantity is at most %(max)s (%(qty)s asked).",
+                    max=f"{MAX_QUANTITY:,}",
+                    qty=qty,
+                )
+            )
+
+    def _check_subscription_editable(self, subscriptions=None):
+        """The add-ons of a started subscription change only through
+        ``change_plan`` (which writes them as the system)."""
+        if self.env.su:
+            return
+        if subscriptions is None:
+            subscriptions = self.subscription_id
+        started = subscriptions.sudo().filtered(lambda s: s.state != "draft")
+        if started:
+            raise UserError(
+                _(
+                    "The add-ons of %(name)s cannot be changed directly once it has "
+                    "started: change the plan (change_plan).",
+                    name=started[0].display_name,
+                )
+            )
+
+    # === CONSTRAINT METHODS ===#
 
     @api.constrains("quantity", "addon_id")
     def _check_quantity(self):

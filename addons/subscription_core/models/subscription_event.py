@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 EVENT_TYPES = [
     ("created", "Created"),
@@ -30,8 +31,12 @@ class SubscriptionEvent(models.Model):
 
     Only the system writes it (as superuser, through
     ``subscription.subscription._log_event``); nobody may change or delete
-    an event. It is the single source of MRR movements: for a subscription,
-    the sum of ``mrr_delta`` equals its current ``mrr_company``.
+    an event, and a subscription with events cannot be deleted either
+    (``ondelete='restrict'``): the one exception is the "created" event of a
+    draft deleted before it ever started (``_purge_draft_creation``). It is
+    the single source of MRR movements: for a subscription, the sum of
+    ``mrr_delta`` equals its current ``mrr_company``. Amounts are rounded
+    by the company currency.
     """
 
     _name = "subscription.event"
@@ -40,7 +45,7 @@ class SubscriptionEvent(models.Model):
     _log_access = True
 
     subscription_id = fields.Many2one(
-        "subscription.subscription", required=True, ondelete="cascade", index=True, readonly=True
+        "subscription.subscription", required=True, ondelete="restrict", index=True, readonly=True
     )
     partner_id = fields.Many2one("res.partner", index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
@@ -94,7 +99,10 @@ class SubscriptionEvent(models.Model):
             vals.setdefault("company_id", sub.company_id.id)
             vals.setdefault("currency_id", sub.company_id.currency_id.id)
             vals.setdefault("subscription_currency_id", sub.currency_id.id)
-            vals["mrr_delta"] = vals.get("mrr_after", 0.0) - vals.get("mrr_before", 0.0)
+            currency = self.env["res.currency"].browse(vals["currency_id"])
+            for fname in ("mrr_before", "mrr_after"):
+                vals[fname] = currency.round(vals.get(fname) or 0.0)
+            vals["mrr_delta"] = currency.round(vals["mrr_after"] - vals["mrr_before"])
         events = super().create(vals_list)
         self.env["subscription.webhook"].sudo()._enqueue_events(events)
         return events
@@ -106,3 +114,33 @@ class SubscriptionEvent(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_ledger(self):
         raise UserError(_("Subscription events are a ledger: they cannot be deleted."))
+
+    @api.model
+    def _purge_draft_creation(self, subscriptions):
+        """Delete the "created" event of draft ``subscriptions`` that have no
+        other event, so that the draft itself can be deleted (called only by
+        ``subscription.subscription.unlink``). Every other event stays: the
+        foreign key then refuses to delete its subscription."""
+        if not subscriptions:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM subscription_event event
+                 USING subscription_subscription sub
+                 WHERE event.subscription_id = sub.id
+                   AND sub.id IN %s
+                   AND sub.state = 'draft'
+                   AND event.event_type = 'created'
+                   AND NOT EXISTS (
+                        SELECT 1 FROM subscription_event other
+                         WHERE other.subscription_id = sub.id
+                           AND other.event_type != 'created')
+                """,
+                tuple(subscriptions.ids),
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model()
+            subscriptions.invalidate_recordset(["event_ids", "event_count"])

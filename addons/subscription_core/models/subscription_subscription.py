@@ -26,6 +26,11 @@ DUE_STATES = ("trial", "active", "past_due", "paused")
 MAX_CATCH_UP = 60
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_BATCH_SECONDS = 30
+# Upper bound of seats and add-on quantities: a clear message long before
+# the database's integer limit (2**31 - 1).
+MAX_QUANTITY = 1_000_000
+# States in which a subscription may be archived (it no longer runs).
+ARCHIVABLE_STATES = ("draft", "cancelled", "expired")
 
 
 class SubscriptionSubscription(models.Model):
@@ -38,6 +43,11 @@ class SubscriptionSubscription(models.Model):
     # === FIELDS ===#
 
     name = fields.Char(string="Reference", required=True, copy=False, readonly=True, default="/")
+    active = fields.Boolean(
+        default=True,
+        help="Archive a cancelled or expired subscription to hide it; its "
+        "ledger stays (a started subscription cannot be deleted).",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -203,6 +213,11 @@ class SubscriptionSubscription(models.Model):
     _sql_constraints = [
         ("quantity_positive", "CHECK(quantity >= 1)", "Seats must be at least 1."),
         (
+            "quantity_bounded",
+            f"CHECK(quantity <= {MAX_QUANTITY} AND pending_quantity <= {MAX_QUANTITY})",
+            "A subscription has at most 1,000,000 seats.",
+        ),
+        (
             "date_end_after_start",
             "CHECK(date_end IS NULL OR date_start IS NULL OR date_end > date_start)",
             "The end date must be after the start date.",
@@ -342,6 +357,15 @@ class SubscriptionSubscription(models.Model):
         (the SQL constraints stay as the last line of defence)."""
         if "quantity" in vals and (not isinstance(vals["quantity"], int) or vals["quantity"] < 1):
             raise ValidationError(_("Subscription seats must be at least 1."))
+        for fname in ("quantity", "pending_quantity"):
+            if isinstance(vals.get(fname), int) and vals[fname] > MAX_QUANTITY:
+                raise ValidationError(
+                    _(
+                        "A subscription has at most %(max)s seats (%(qty)s asked).",
+                        max=f"{MAX_QUANTITY:,}",
+                        qty=vals[fname],
+                    )
+                )
         start, end = vals.get("date_start"), vals.get("date_end")
         if start and end and fields.Date.to_date(end) <= fields.Date.to_date(start):
             raise ValidationError(
@@ -357,6 +381,13 @@ class SubscriptionSubscription(models.Model):
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             self._check_values(vals)
+            if vals.get("state", "draft") != "draft" and not self.env.su:
+                raise UserError(
+                    _(
+                        "A subscription is created as a draft, then started with "
+                        "action_start or action_activate."
+                    )
+                )
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id"))
                 vals["name"] = (
@@ -370,16 +401,44 @@ class SubscriptionSubscription(models.Model):
         return subs
 
     def write(self, vals):
+        if not self.env.su:
+            # Access first: a user who may not write learns nothing more.
+            self.check_access("write")
         self._check_values(vals)
+        self._check_protected_write(vals)
+        if vals.get("active") is False:
+            running = self.filtered(lambda s: s.state not in ARCHIVABLE_STATES)
+            if running:
+                raise UserError(
+                    _(
+                        "%(names)s still runs: cancel it before archiving it.",
+                        names=", ".join(running.mapped("display_name")),
+                    )
+                )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
-        started = self.filtered(lambda s: s.state != "draft")
+        """The ledger is never deleted: only a draft whose only event is its
+        creation can go (that event with it). Anything else is cancelled or
+        archived."""
+        events = (
+            self.env["subscription.event"]
+            .sudo()
+            .search([("subscription_id", "in", self.ids), ("event_type", "!=", "created")])
+        )
+        started = self.filtered(lambda s: s.state != "draft") | events.subscription_id
         if started:
             raise UserError(
                 _(
-                    "Only draft subscriptions can be deleted; cancel %(names)s instead.",
+                    "%(names)s has a history in the event ledger and cannot be deleted: "
+                    "cancel it, or archive it once cancelled.",
                     names=", ".join(started.mapped("name")),
                 )
             )
+
+    def unlink(self):
+        # Only drafts reach this point (see _unlink_except_started); their
+        # "created" events go first, through the ledger's one sanctioned path.
+        self.env["subscription.event"]._purge_draft_creation(self)
+        return super().unlink()

@@ -38,10 +38,10 @@ class SubscriptionSubscription(models.Model):
                 trial_end = start + timedelta(days=sub.tier_id.trial_days)
                 if sub.date_end and trial_end > sub.date_end:
                     trial_end = sub.date_end
-                sub._apply_transition(
+                sub._change_state(
+                    "trial",
                     "trial_started",
                     {
-                        "state": "trial",
                         "date_start": start,
                         "trial_end_date": trial_end,
                         "current_period_start": start,
@@ -49,8 +49,9 @@ class SubscriptionSubscription(models.Model):
                     },
                 )
             else:
-                sub.write({"date_start": start})
+                sub.sudo().write({"date_start": start})
                 sub._activate(start)
+        self._on_lifecycle_done()
         return True
 
     def action_activate(self):
@@ -61,8 +62,9 @@ class SubscriptionSubscription(models.Model):
             if sub.state == "draft":
                 sub._lock_catalog_prices()
                 if not sub.date_start or sub.date_start > today:
-                    sub.write({"date_start": today})
+                    sub.sudo().write({"date_start": today})
             sub._activate(today)
+        self._on_lifecycle_done()
         return True
 
     def action_pause(self, until=None):
@@ -94,6 +96,7 @@ class SubscriptionSubscription(models.Model):
                 amount_credit=credit,
             )
             sub._on_paused(event)
+        self._on_lifecycle_done()
         return True
 
     def action_resume(self):
@@ -102,6 +105,7 @@ class SubscriptionSubscription(models.Model):
         for sub in self:
             sub._check_state(("paused",), _("resume"))
             sub._resume(today)
+        self._on_lifecycle_done()
         return True
 
     def action_cancel(self, reason_id, feedback=None, at_period_end=True):
@@ -140,6 +144,7 @@ class SubscriptionSubscription(models.Model):
                     {"cancel_reason_id": reason.id, "cancel_feedback": feedback},
                     amount_credit=credit,
                 )
+        self._on_lifecycle_done()
         return True
 
     def action_reactivate(self):
@@ -168,7 +173,7 @@ class SubscriptionSubscription(models.Model):
                         date=sub.date_end,
                     )
                 )
-            sub._lock_catalog_prices()
+            sub.sudo()._lock_catalog_prices()
             sub._start_period(
                 "reactivated",
                 today,
@@ -180,6 +185,7 @@ class SubscriptionSubscription(models.Model):
                     "pause_until": False,
                 },
             )
+        self._on_lifecycle_done()
         return True
 
     def action_undo_cancel(self):
@@ -191,7 +197,9 @@ class SubscriptionSubscription(models.Model):
 
     def action_cancel_pending_change(self):
         """Drop a change scheduled for the end of the period."""
-        self.write(self._pending_reset_values())
+        self.check_access("write")
+        self.sudo().write(self._pending_reset_values())
+        self._on_lifecycle_done()
         return True
 
     def action_view_events(self):
@@ -262,13 +270,12 @@ class SubscriptionSubscription(models.Model):
         if self.date_end and on_date >= self.date_end:
             return self._end("expired", self.date_end, {})
         vals = {
-            "state": "active",
             "period_anchor_date": on_date,
             "current_period_start": on_date,
             "current_period_end": self._period_end_from(on_date, on_date),
             **extra_vals,
         }
-        event = self._apply_transition(event_type, vals, effective_date=on_date)
+        event = self._change_state("active", event_type, vals, effective_date=on_date)
         self._on_period_started(event)
         return event
 
@@ -288,9 +295,9 @@ class SubscriptionSubscription(models.Model):
                 if cycle_changes:
                     # _apply_change started a period today: restart it on the
                     # renewal date instead.
-                    self.write({"period_anchor_date": on_date})
+                    self.sudo().write({"period_anchor_date": on_date})
             else:
-                self.write(self._pending_reset_values())
+                self.sudo().write(self._pending_reset_values())
         anchor = self.period_anchor_date or self.date_start
         try:
             end = self._period_end_from(anchor, on_date)
@@ -298,7 +305,7 @@ class SubscriptionSubscription(models.Model):
             # The renewal date is not on the anchored schedule (e.g. a plan
             # change restarted the period): anchor the schedule on it.
             anchor = on_date
-            self.write({"period_anchor_date": on_date})
+            self.sudo().write({"period_anchor_date": on_date})
             end = self._period_end_from(anchor, on_date)
         # A renewal moves only untracked period dates: skip the tracking
         # bookkeeping, which would cost more than the renewal itself.
@@ -319,7 +326,6 @@ class SubscriptionSubscription(models.Model):
         """Cancel or expire on ``on_date``."""
         self.ensure_one()
         vals = {
-            "state": final_state,
             "cancel_at_period_end": False,
             **self._pending_reset_values(),
             **extra_vals,
@@ -329,7 +335,8 @@ class SubscriptionSubscription(models.Model):
         elif not self.date_end or self.date_end > on_date:
             vals["date_end"] = on_date
         vals.setdefault("cancel_reason_id", self.cancel_reason_id.id)
-        event = self._apply_transition(
+        event = self._change_state(
+            final_state,
             final_state,
             vals,
             effective_date=on_date,
@@ -339,34 +346,6 @@ class SubscriptionSubscription(models.Model):
         self._on_ended(event)
         return event
 
-    def _apply_transition(self, event_type, vals, **event_vals):
-        """Write ``vals`` and log exactly one event with the MRR movement."""
-        self.ensure_one()
-        mrr_before = self.mrr_company
-        self.write(vals)
-        return self._log_event(event_type, mrr_before, **event_vals)
-
-    def _log_event(self, event_type, mrr_before, **vals):
-        """Append one event to the ledger (as the system)."""
-        self.ensure_one()
-        return self._log_events(event_type, {self: mrr_before}, **vals)
-
-    def _log_events(self, event_type, mrr_before_by_sub, **vals):
-        values = []
-        for sub, mrr_before in mrr_before_by_sub.items():
-            values.append(
-                {
-                    "subscription_id": sub.id,
-                    "event_type": event_type,
-                    "mrr_before": mrr_before,
-                    "mrr_after": sub.mrr_company,
-                    "tier_to_id": sub.tier_id.id,
-                    "user_id": self.env.uid,
-                    **vals,
-                }
-            )
-        return self.env["subscription.event"].sudo().create(values)
-
     def _demo_start(self):
         """Demo data: start subscriptions at their (past) start date and roll
         them up to today as the renewal engine would have."""
@@ -374,23 +353,24 @@ class SubscriptionSubscription(models.Model):
         today = fields.Date.context_today(self)
         for sub in self:
             sub._process_due(today)
+        self._on_lifecycle_done()
 
     # === PAYMENT STATES (used by subscription_billing) ===#
 
     def _set_past_due(self, note=None):
         """A payment failed: active → past due (idempotent)."""
         for sub in self.filtered(lambda s: s.state == "active"):
-            sub._apply_transition("payment_failed", {"state": "past_due"}, note=note)
+            sub._change_state("past_due", "payment_failed", note=note)
 
     def _set_recovered(self, note=None):
         """A late payment came in: past due or suspended → active."""
         for sub in self.filtered(lambda s: s.state in ("past_due", "suspended")):
-            sub._apply_transition("payment_recovered", {"state": "active"}, note=note)
+            sub._change_state("active", "payment_recovered", note=note)
 
     def _set_suspended(self, note=None):
         """Dunning gave up: past due → suspended (no service, no MRR)."""
         for sub in self.filtered(lambda s: s.state == "past_due"):
-            sub._apply_transition("suspended", {"state": "suspended"}, note=note)
+            sub._change_state("suspended", "suspended", note=note)
 
     # === HOOKS ===#
 

@@ -353,7 +353,9 @@ class SubscriptionSubscription(models.Model):
 
     def _schedule_change(self, plan, preview):
         self.ensure_one()
-        self.write(
+        self.check_access("write")
+        # The pending plan is protected: written as the system, once checked.
+        self.sudo().write(
             {
                 "pending_tier_id": plan["tier"].id if plan["tier"] != self.tier_id else False,
                 "pending_cycle_id": plan["cycle"].id if plan["cycle"] != self.cycle_id else False,

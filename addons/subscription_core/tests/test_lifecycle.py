@@ -202,7 +202,7 @@ class TestLifecycle(SubscriptionCommon):
         draft = self._new_subscription()
         draft.unlink()
         sub = self._started_subscription()
-        with self.assertRaisesRegex(UserError, "Only draft subscriptions"):
+        with self.assertRaisesRegex(UserError, "cannot be deleted: cancel it"):
             sub.unlink()
 
     def test_payment_states_for_billing(self):

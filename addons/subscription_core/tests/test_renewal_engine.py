@@ -259,6 +259,12 @@ class TestRenewalConcurrency(SubscriptionCommon):
 
     def _remove_committed_data(self):
         with self._cursor() as cr:
+            # The ledger restricts deleting its subscriptions: test data
+            # only, removed below the ORM.
+            cr.execute(
+                "DELETE FROM subscription_event WHERE subscription_id = ANY(%s)",
+                [self.ids["subs"]],
+            )
             cr.execute(
                 "DELETE FROM subscription_subscription WHERE id = ANY(%s)", [self.ids["subs"]]
             )
