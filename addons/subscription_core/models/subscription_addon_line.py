@@ -88,7 +88,7 @@ class SubscriptionAddonLine(models.Model):
             raise ValidationError(
                 _(
                     "An add-on quantity is at most %(max)s (%(qty)s asked).",
-                    max=f"{MAX_QUANTITY:,}",
+                    max=format(MAX_QUANTITY, ","),  # no f-string inside _(): Babel evaluates it
                     qty=qty,
                 )
             )

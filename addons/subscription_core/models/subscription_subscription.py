@@ -362,7 +362,7 @@ class SubscriptionSubscription(models.Model):
                 raise ValidationError(
                     _(
                         "A subscription has at most %(max)s seats (%(qty)s asked).",
-                        max=f"{MAX_QUANTITY:,}",
+                        max=format(MAX_QUANTITY, ","),  # no f-string inside _(): Babel evaluates it
                         qty=vals[fname],
                     )
                 )
