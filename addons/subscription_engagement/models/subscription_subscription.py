@@ -1,0 +1,64 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+
+from odoo import api, fields, models
+
+from ..tools import engagement
+
+_logger = logging.getLogger(__name__)
+
+
+class SubscriptionSubscription(models.Model):
+    _inherit = "subscription.subscription"
+
+    renewal_reminder_date = fields.Date(
+        compute="_compute_renewal_reminder_date",
+        store=True,
+        index="btree_not_null",
+        help="Day the renewal reminder of the current period is due (the period's "
+        "end minus the cycle's reminder days); the automation rule "
+        "'Subscription: renewal reminder' runs on it.",
+    )
+    engagement_log_ids = fields.One2many(
+        "subscription.engagement.log",
+        "subscription_id",
+        string="Messages Sent",
+        groups="subscription_core.group_subscription_user",
+    )
+
+    @api.depends("current_period_end", "cycle_id.reminder_days")
+    def _compute_renewal_reminder_date(self):
+        for sub in self:
+            sub.renewal_reminder_date = engagement.reminder_date(
+                sub.current_period_end, sub.cycle_id.reminder_days
+            )
+
+    def _engagement_send(self, occasion, template, key_field=False, upcoming=False):
+        """Queue ``template`` (a ``mail.template`` on subscriptions) for the
+        subscriptions of ``self``, at most once per subscription, ``occasion``
+        (a code) and period. The period is the value of the date field
+        ``key_field`` (once in the subscription's life without one);
+        subscriptions where that date is empty, or already past with
+        ``upcoming``, are skipped. The rows of ``subscription.engagement.log``
+        are claimed in one statement before the mails are generated in batch,
+        so re-runs and overlapping runs never send twice. Returns the
+        subscriptions the message was queued for."""
+        if not occasion or not template:
+            raise ValueError("An engagement message needs an occasion and a template.")
+        if template.model != self._name:
+            raise ValueError(f"Template {template.name!r} is not a template of subscriptions.")
+        today = fields.Date.context_today(self)
+        keys = {}
+        for sub in self:
+            value = sub[key_field] if key_field else False
+            if key_field and (not value or (upcoming and value < today)):
+                continue
+            keys[sub.id] = engagement.period_key(value)
+        if not keys:
+            return self.browse()
+        self.env["subscription.engagement.log"].flush_model()
+        sent = self.browse(self.env["subscription.engagement.log"]._claim(occasion, keys, template))
+        if sent:
+            template.sudo().send_mail_batch(sent.ids)
+            _logger.info("Engagement %s: %d message(s) queued.", occasion, len(sent))
+        return sent
