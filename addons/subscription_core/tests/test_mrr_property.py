@@ -7,7 +7,7 @@ from contextlib import closing
 from datetime import date, timedelta
 from unittest.mock import patch
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.exceptions import UserError, ValidationError
@@ -144,12 +144,44 @@ class TestMrrLedgerProperty(SubscriptionCommon):
                 self._check(sub, state_before, moves, step)
 
     @settings(
-        max_examples=25,
+        max_examples=40,
         derandomize=True,
         deadline=None,
         database=None,
         print_blob=False,
         suppress_health_check=list(HealthCheck),
+    )
+    # Every kind of step at least once, whatever the generated examples are.
+    @example(
+        tier="basic",
+        cycle="monthly",
+        steps=[
+            ("change", "up", "now"),
+            ("change", "seats_up", "period_end"),
+            ("advance", 40),
+            ("change", "addon_add", "now"),
+            ("change", "down", "period_end"),
+            ("pause", True),
+            ("advance", 5),
+            ("resume",),
+            ("payment_failed",),
+            ("suspended",),
+            ("payment_recovered",),
+            ("cancel", True),
+            ("undo",),
+            ("change", "cycle", "now"),
+            ("change", "seats_down", "now"),
+            ("change", "addon_remove", "now"),
+            ("cancel", False),
+            ("reactivate",),
+            ("pause", False),
+            ("advance", 100),
+        ],
+    )
+    @example(
+        tier="enterprise",
+        cycle="yearly",
+        steps=[("change", "down", "now"), ("advance", 20), ("cancel", True), ("advance", 400)],
     )
     @given(
         tier=st.sampled_from(["basic", "pro", "enterprise"]),
