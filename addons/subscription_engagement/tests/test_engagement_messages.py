@@ -206,3 +206,18 @@ class TestEngagementMessages(EngagementCommon):
                 for record in (rule, action, template):
                     xmlid = Data.search([("model", "=", record._name), ("res_id", "=", record.id)])
                     self.assertTrue(xmlid.noupdate)
+
+    def test_crash_after_claim_sends_later_once(self):
+        """The claim and the mails are one transaction: a crash after the
+        claim leaves neither, and the next run sends the message once."""
+        sub = self._started_subscription(on=date(2026, 1, 1))
+        mails_before = self.env["mail.mail"].search_count([])
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self.assertEqual(sub._engagement_send("crash_test", self.tmpl_reminder), sub)
+            raise RuntimeError("worker killed")
+        self.env.invalidate_all()
+        self.assertFalse(self._logs(sub, "crash_test"))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+        self.assertEqual(sub._engagement_send("crash_test", self.tmpl_reminder), sub)
+        self.assertFalse(sub._engagement_send("crash_test", self.tmpl_reminder))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before + 1)
