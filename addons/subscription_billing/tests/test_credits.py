@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date
 
+from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .common import BillingCommon
@@ -221,6 +222,31 @@ class TestCredits(BillingCommon):
         may = self._moves(sub)[-1]
         self.assertEqual(may.amount_residual, 0.0)
         self.assertFalse(sub.payment_attempt_ids.filtered(lambda a: a.invoice_id == may))
+
+    def test_credit_settling_the_unpaid_invoice_recovers(self):
+        """An invoice settled by a credit note alone is 'reversed' for Odoo,
+        which calls no paid hook: the subscription recovers all the same."""
+        sub = self._billed_subscription(on=date(2026, 4, 1), token=self.token_fail)
+        self._process_attempts("2026-04-01 01:00:00")
+        self.assertEqual(sub.state, "past_due")
+        with freeze_time("2026-04-05"):
+            self.env["subscription.billing.adjustment"].create(
+                {"subscription_id": sub.id, "name": "Waived", "amount": -10.0}
+            )
+        self.assertEqual(self._moves(sub).amount_residual, 0.0)
+        self.assertEqual(sub.state, "active")
+        self.assertEqual(sub.dunning_state, "none")
+        self.assertEqual(sub.amount_due, 0.0)
+
+    def test_adjustment_needs_an_amount_and_a_started_subscription(self):
+        sub = self._billed_subscription(on=date(2026, 4, 1))
+        Adjustment = self.env["subscription.billing.adjustment"]
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            Adjustment.create({"subscription_id": sub.id, "name": "Nothing", "amount": 0.0})
+        draft = self._new_subscription()
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            Adjustment.create({"subscription_id": draft.id, "name": "Early", "amount": -5.0})
+        self.assertFalse(sub.invoice_ids.filtered(lambda m: m.move_type == "out_refund"))
 
     def test_charge_adjustment_on_next_invoice(self):
         sub = self._billed_subscription(on=date(2026, 4, 1))

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date
 
-from odoo.tests import Form, freeze_time, tagged
+from odoo import http
+from odoo.tests import Form, HttpCase, freeze_time, tagged
 
 from .common import BillingCommon
 
@@ -111,3 +112,28 @@ class TestPreviewTax(BillingCommon):
             self.assertEqual(wizard.preview_amount_total, 24.2)
             wizard.save().action_confirm()
         self.assertEqual(self._proration_move(sub).amount_total, 24.2)
+
+
+@tagged("post_install", "-at_install")
+class TestPreviewTaxPortal(BillingCommon, HttpCase):
+    def test_portal_preview_shows_taxes_and_total(self):
+        today = date.today()
+        sub = self._billed_subscription(on=today, partner=self.customer, quantity=3)
+        self.authenticate("portal_a", "portal_a_password")
+        preview = sub.preview_change(tier_id=self.tier_pro.id)
+        response = self.url_open(
+            f"/my/subscriptions/{sub.id}/change/preview",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "tier_id": self.tier_pro.id,
+                "cycle_id": sub.cycle_id.id,
+                "quantity": 3,
+            },
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(preview["amount_total"], 66.0, "60.00 + 10% tax, first day")
+        self.assertIn("o_subscription_tax", response.text)
+        self.assertIn("6.00", response.text)
+        self.assertIn("o_subscription_total", response.text)
+        self.assertIn("66.00", response.text)

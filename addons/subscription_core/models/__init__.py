@@ -13,6 +13,7 @@ from . import subscription_subscription
 # Extensions of subscription.subscription, one concern per file (after the model).
 from . import subscription_subscription_gate
 from . import subscription_subscription_lifecycle
+from . import subscription_subscription_pause
 from . import subscription_subscription_plan
 from . import subscription_subscription_renewal
 from . import subscription_tier
