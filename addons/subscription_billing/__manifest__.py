@@ -4,7 +4,7 @@
     "name": "Subscription Billing",
     "summary": "Period invoices, automatic charging of saved payment methods, "
     "decline-aware dunning and a direct Stripe path for subscriptions",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Subscriptions",
     "website": "https://github.com/subscription-suite/subscription-suite",
     "author": "Subscription Suite Authors",
@@ -16,6 +16,7 @@
     "data": [
         "security/subscription_billing_security.xml",
         "security/ir.model.access.csv",
+        "security/subscription_billing_period_security.xml",
         "data/mail_template_data.xml",
         # Depends on the mail templates.
         "data/subscription_dunning_policy_data.xml",
@@ -34,6 +35,7 @@
         # Last because it references the actions defined above.
         "views/subscription_billing_menus.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "demo": [
         "demo/subscription_billing_demo.xml",
     ],

@@ -8,6 +8,7 @@ from . import res_company_stripe
 from . import res_config_settings
 from . import res_config_settings_stripe
 from . import subscription_billing_adjustment
+from . import subscription_billing_period
 from . import subscription_dunning_policy
 from . import subscription_payment_attempt
 from . import subscription_payment_attempt_stripe

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import drop_index, index_exists
 
 
 class AccountMove(models.Model):
@@ -23,18 +25,57 @@ class AccountMove(models.Model):
         readonly=True,
     )
 
-    def _auto_init(self):
-        res = super()._auto_init()
-        # One invoice per subscription period, whatever runs the engine and
-        # however often: the database refuses the second one.
-        self.env.cr.execute(
-            SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS account_move_subscription_period_uniq "
-                "ON account_move (subscription_id, subscription_period_start) "
-                "WHERE subscription_id IS NOT NULL AND subscription_invoice_kind = 'period'"
+    def init(self):
+        res = super().init()
+        # One live invoice per subscription period, whatever runs the engine
+        # and however often: the database refuses a second one. A cancelled
+        # invoice is outside the rule, so that the period can be invoiced
+        # again (action_reissue_period_invoice). Replaces the index of
+        # 18.0.1.0.0, which counted cancelled invoices too.
+        drop_index(self.env.cr, "account_move_subscription_period_uniq", self._table)
+        if not index_exists(self.env.cr, "account_move_subscription_period_live_uniq"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX account_move_subscription_period_live_uniq "
+                    "ON account_move (subscription_id, subscription_period_start) "
+                    "WHERE subscription_id IS NOT NULL "
+                    "AND subscription_invoice_kind = 'period' AND state != 'cancel'"
+                )
             )
-        )
         return res
+
+    def action_reissue_period_invoice(self):
+        """Invoice again the subscription period of these cancelled period
+        invoices (e.g. cancelled for a wrong address or tax): a new invoice
+        for the same period, with the subscription's current partner data and
+        taxes, posted and then charged or sent like any period invoice."""
+        self.check_access("write")
+        Period = self.env["subscription.billing.period"].sudo()
+        invoices = self.env["account.move"]
+        for move in self:
+            if move.subscription_invoice_kind != "period" or move.state != "cancel":
+                raise UserError(
+                    _(
+                        "Only a cancelled subscription period invoice can be issued again "
+                        "(%(name)s is not one).",
+                        name=move.display_name,
+                    )
+                )
+            period = Period.search(
+                [
+                    ("subscription_id", "=", move.subscription_id.id),
+                    ("date_start", "=", move.subscription_period_start),
+                ]
+            ) or Period._create_from_invoice(move)
+            invoices |= period._reissue()
+        if len(invoices) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "res_id": invoices.id,
+                "view_mode": "form",
+            }
+        return True
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()

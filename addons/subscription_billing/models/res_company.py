@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -41,5 +42,34 @@ class ResCompany(models.Model):
         help="Also email the invoice to customers who pay automatically.",
     )
     subscription_dunning_policy_id = fields.Many2one(
-        "subscription.dunning.policy", string="Default Dunning Policy"
+        "subscription.dunning.policy",
+        string="Default Dunning Policy",
+        default=lambda self: self._default_subscription_dunning_policy(),
+        ondelete="restrict",
+        help="Applies to every subscription of the company without a policy of its own.",
     )
+
+    @api.model
+    def _default_subscription_dunning_policy(self):
+        return self.env.ref("subscription_billing.dunning_policy_default", raise_if_not_found=False)
+
+    @api.constrains("subscription_dunning_policy_id")
+    def _check_subscription_dunning_policy(self):
+        for company in self:
+            if not company.subscription_dunning_policy_id:
+                raise ValidationError(
+                    _(
+                        "%(company)s needs a default dunning policy: a subscription "
+                        "without its own policy follows it when a payment fails.",
+                        company=company.name,
+                    )
+                )
+
+    def _set_default_subscription_dunning_policy(self):
+        """Give the companies without a default dunning policy the standard
+        one (install and upgrade from 18.0.1.0.0)."""
+        policy = self._default_subscription_dunning_policy()
+        if policy:
+            self.sudo().filtered(lambda c: not c.subscription_dunning_policy_id).write(
+                {"subscription_dunning_policy_id": policy.id}
+            )

@@ -3,7 +3,8 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+
+from odoo.addons.subscription_core.models.locking import lock_for_processing
 
 from ..tools import dunning
 from .subscription_subscription import BILLED_STATES
@@ -52,7 +53,7 @@ class SubscriptionSubscription(models.Model):
         """A charge failed: start dunning on the first failure (past due,
         notices, retries on the policy's schedule)."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = self.company_id._subscription_today()
         vals = {}
         if attempt.decline_type == "hard":
             vals["dunning_state"] = "hard_declined"
@@ -113,12 +114,24 @@ class SubscriptionSubscription(models.Model):
                 if template:
                     sub.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
+    def _get_dunning_policy(self):
+        """The policy that applies: the subscription's own, else its
+        company's default (set on install, see hooks.py), else the standard
+        policy."""
+        self.ensure_one()
+        return (
+            self.dunning_policy_id
+            or self.company_id.subscription_dunning_policy_id
+            or self.env.ref("subscription_billing.dunning_policy_default", raise_if_not_found=False)
+        )
+
     def _run_dunning_steps(self, today):
         """Run the policy steps due on ``today`` (each step once)."""
         self.ensure_one()
-        if self.dunning_state == "none" or not self.dunning_policy_id:
+        policy = self._get_dunning_policy()
+        if self.dunning_state == "none" or not policy:
             return
-        steps = self.dunning_policy_id._ordered_steps()
+        steps = policy._ordered_steps()
         offsets = steps.mapped("day_offset")
         last_done = list(steps).index(self.dunning_step_id) if self.dunning_step_id in steps else -1
         for index in dunning.due_steps(offsets, self.dunning_start_date, today, last_done):
@@ -179,20 +192,31 @@ class SubscriptionSubscription(models.Model):
 
     @api.model
     def _cron_dunning(self, batch_size=500):
-        """Run the dunning steps due today, one bounded batch per call."""
-        today = fields.Date.context_today(self)
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM subscription_subscription WHERE next_dunning_date <= %s "
-                "AND dunning_state != 'none' ORDER BY next_dunning_date, id LIMIT %s "
-                "FOR UPDATE SKIP LOCKED",
-                today,
-                batch_size,
-            )
-        )
-        subs = self.browse(row[0] for row in self.env.cr.fetchall())
-        for sub in subs:
+        """Run the dunning steps due today, one bounded batch per call; each
+        company on its own date (see ``res.company._subscription_today``)."""
+        done = remaining = 0
+        for company in self._get_engine_companies():
+            today = company._subscription_today()
+            domain = [
+                ("company_id", "=", company.id),
+                ("next_dunning_date", "<=", today),
+                ("dunning_state", "!=", "none"),
+            ]
+            subs = company._subscription_env(self)
+            if done < batch_size:
+                subs = lock_for_processing(
+                    subs, domain, batch_size - done, order=("next_dunning_date", "id")
+                )
+                done += len(subs)
+                subs._run_dunning_batch(today)
+            remaining += self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return {"done": done, "remaining": remaining}
+
+    def _run_dunning_batch(self, today):
+        """Run the due steps of each subscription in its own savepoint; a
+        failing one is retried the next day and the batch goes on."""
+        for sub in self:
             try:
                 with self.env.cr.savepoint():
                     sub._run_dunning_steps(today)
@@ -201,8 +225,3 @@ class SubscriptionSubscription(models.Model):
                 with self.env.cr.savepoint():
                     sub.sudo().next_dunning_date = today + timedelta(days=1)
                     sub.message_post(body=_("Dunning step failed: %(error)s", error=str(error)))
-        remaining = self.search_count(
-            [("next_dunning_date", "<=", today), ("dunning_state", "!=", "none")]
-        )
-        self.env["ir.cron"]._notify_progress(done=len(subs), remaining=remaining)
-        return {"done": len(subs), "remaining": remaining}

@@ -4,9 +4,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_is_zero
-
-from odoo.addons.subscription_core.models.locking import lock_for_processing
+from odoo.tools import float_is_zero, groupby
 
 from .subscription_subscription import BILLED_STATES
 
@@ -20,88 +18,153 @@ class SubscriptionSubscription(models.Model):
 
     # === INVOICING ===#
 
+    billing_period_ids = fields.One2many(
+        "subscription.billing.period", "subscription_id", string="Billing Periods", readonly=True
+    )
+    start_billing = fields.Selection(
+        selection=[
+            ("elapsed", "Bill the elapsed periods"),
+            ("current", "Bill from the current period"),
+        ],
+        string="Billing from",
+        default="elapsed",
+        required=True,
+        copy=False,
+        help="For a start date in the past: bill every period since the start "
+        "date (default), or only from the period that contains the day it is "
+        "started; the elapsed periods are then recorded as not billed.",
+    )
+
+    @api.depends("billing_period_ids.state")
+    def _compute_invoice_pending(self):
+        pending = {
+            sub.id
+            for [sub] in self.env["subscription.billing.period"]
+            .sudo()
+            ._read_group(
+                [("subscription_id", "in", self.ids), ("state", "=", "to_invoice")],
+                ["subscription_id"],
+            )
+        }
+        for sub in self:
+            sub.invoice_pending = sub.id in pending
+
     def _on_period_started(self, event):
-        """A billed period starts: mark it to invoice. The invoice itself is
-        made right after, in a batch: at the end of the public action that
-        started the period, or of the renewal engine's batch."""
+        """A billed period starts: record it as a period to invoice (once per
+        start date). It is invoiced right after, in a batch: at the end of the
+        public action that started it, or by the invoicing job, which the
+        renewal engine wakes up."""
         res = super()._on_period_started(event)
         if self.state in BILLED_STATES:
-            self.sudo().invoice_pending = True
+            self._add_billing_period(event)
         return res
 
+    def _add_billing_period(self, event=None):
+        """Record the current period as a period to invoice, with what it
+        bills (kept for an invoice made later). Idempotent."""
+        self.ensure_one()
+        start, end = self.current_period_start, self.current_period_end
+        Period = self.env["subscription.billing.period"].sudo()
+        existing = Period.search([("subscription_id", "=", self.id), ("date_start", "=", start)])
+        if existing or not (start and end and end > start):
+            return existing
+        lines = self._get_period_lines(start, end)
+        return Period.create(
+            {
+                "subscription_id": self.id,
+                "date_start": start,
+                "date_end": end,
+                "event_id": event.id if event else False,
+                "line_values": lines,
+                "amount_untaxed": self.currency_id.round(
+                    sum(line["quantity"] * line["price_unit"] for line in lines)
+                ),
+            }
+        )
+
+    def action_start(self, bill_from=None):
+        """Start draft subscriptions (see subscription_core). With a start
+        date in the past, ``bill_from`` says what is billed: ``'elapsed'``
+        (every period since the start date, oldest first) or ``'current'``
+        (only from the period that contains today; the elapsed periods are
+        recorded as not billed, with a note in the chatter). Without it,
+        the subscription's *Billing from* field decides (default elapsed)."""
+        if bill_from is not None:
+            if bill_from not in ("elapsed", "current"):
+                raise UserError(
+                    _(
+                        "Bill from 'elapsed' or 'current', not %(value)s.",
+                        value=bill_from,
+                    )
+                )
+            self.check_access("write")
+            self.sudo().write({"start_billing": bill_from})
+        return super().action_start()
+
     def _on_lifecycle_done(self):
-        """Invoice the periods the public action started, in one batch."""
+        """Invoice the periods the public action started, in one batch (after
+        the elapsed periods of a backdated start were rolled up)."""
         res = super()._on_lifecycle_done()
+        self._skip_elapsed_periods()
         self._invoice_pending_periods()
         return res
+
+    def _skip_elapsed_periods(self):
+        """Subscriptions just started with *Billing from* the current period:
+        their elapsed periods (ended on or before today) are not billed."""
+        for sub in self.filtered(lambda s: s.start_billing == "current"):
+            periods = sub.billing_period_ids
+            if not periods or periods.filtered(lambda p: p.state != "to_invoice"):
+                continue  # not a start: something was billed already
+            today = sub.company_id._subscription_today()
+            elapsed = periods.filtered(lambda p, today=today: p.date_end <= today)
+            if not elapsed:
+                continue
+            note = _("Started on %(date)s, billed from the current period.", date=today)
+            elapsed.sudo().write({"state": "not_billed", "note": note})
+            sub.message_post(
+                body=_(
+                    "Billed from the current period: %(count)s elapsed period(s) from "
+                    "%(start)s to %(end)s are not billed.",
+                    count=len(elapsed),
+                    start=min(elapsed.mapped("date_start")),
+                    end=max(elapsed.mapped("date_end")) - timedelta(days=1),
+                )
+            )
 
     @api.model
     def _demo_invoice_running(self):
         """Demo data: invoice the current period of running subscriptions."""
         subs = self.search([("state", "in", BILLED_STATES)])
-        subs.sudo().write({"invoice_pending": True})
+        for sub in subs:
+            sub._add_billing_period()
         subs._invoice_pending_periods()
 
     @api.model
     def _cron_process_due(self, batch_size=None):
-        """Renew what is due, then invoice the periods it started (and any
-        left pending by an earlier failure), in batches."""
+        """Renew what is due. The periods the renewals start are invoiced by
+        their own job, in their own batches and transactions (see
+        ``subscription.billing.period._cron_invoice_periods``), woken here."""
         result = super()._cron_process_due(batch_size=batch_size)
-        today = fields.Date.context_today(self)
-        pending = self._lock_invoice_pending(today, batch_size or 500)
-        invoiced = pending._invoice_pending_periods(raise_errors=False)
-        left = self.search_count(self._get_invoice_pending_domain(today))
-        if pending or left:
-            self.env["ir.cron"]._notify_progress(
-                done=result["done"] + len(invoiced), remaining=result["remaining"] + left
-            )
-        result.update(invoiced=len(invoiced), invoice_pending=left)
+        if result["done"]:
+            self.env["subscription.billing.period"]._trigger_invoicing()
         return result
 
-    @api.model
-    def _get_invoice_pending_domain(self, today):
-        return [
-            ("invoice_pending", "=", True),
-            "|",
-            ("process_error_date", "=", False),
-            ("process_error_date", "<", today),
-        ]
-
-    @api.model
-    def _lock_invoice_pending(self, today, limit):
-        return lock_for_processing(self, self._get_invoice_pending_domain(today), limit)
-
     def _invoice_pending_periods(self, raise_errors=True):
-        """Invoice the pending periods of these subscriptions: all at once
-        (batched create and post), or, if that fails, one by one so that a
-        failing subscription is flagged and keeps its period pending for the
-        next engine run while the others are invoiced. Returns the
-        subscriptions invoiced."""
-        subs = self.filtered("invoice_pending")
-        if not subs:
-            return subs
-        try:
-            with self.env.cr.savepoint():
-                subs._create_period_invoices()
-            return subs
-        except Exception:
-            if raise_errors and len(subs) == 1:
-                raise
-        today = fields.Date.context_today(self)
-        done = self.browse()
-        for sub in subs:
-            try:
-                with self.env.cr.savepoint():
-                    sub._create_period_invoices()
-                done |= sub
-            except Exception as error:  # noqa: BLE001 - one record's failure stays its own
-                if raise_errors:
-                    raise
-                _logger.warning("Invoicing %s failed: %s", sub.name, error)
-                sub._flag_process_error(error, today)
-        return done
+        """Invoice every period of these subscriptions that has started and
+        is not billed yet, oldest first. Returns the invoices made."""
+        periods = (
+            self.env["subscription.billing.period"]
+            .sudo()
+            .search(
+                [("subscription_id", "in", self.ids), ("state", "=", "to_invoice")],
+                order="date_start, id",
+            )
+        )
+        return periods._invoice(raise_errors=raise_errors)["invoices"]
 
     def _get_invoice_journal(self):
+
         self.ensure_one()
         journal = self.company_id.subscription_journal_id
         if not journal:
@@ -126,6 +189,8 @@ class SubscriptionSubscription(models.Model):
         return journal
 
     def _period_invoice(self, period_start):
+        """The live (not cancelled) invoice of the period starting on
+        ``period_start``."""
         return (
             self.env["account.move"]
             .sudo()
@@ -134,52 +199,60 @@ class SubscriptionSubscription(models.Model):
                     ("subscription_id", "=", self.id),
                     ("subscription_period_start", "=", period_start),
                     ("subscription_invoice_kind", "=", "period"),
+                    ("state", "!=", "cancel"),
                 ],
                 limit=1,
             )
         )
 
     def _create_period_invoice(self):
-        """Invoice the current period of one subscription (idempotent: the
-        invoice of a period that is already billed is returned as it is)."""
+        """Invoice the periods of one subscription that are due and return
+        the invoice of the current period (idempotent: an invoiced period is
+        returned as it is)."""
         self.ensure_one()
-        return self._create_period_invoices().get(self) or self._period_invoice(
-            self.current_period_start
-        )
+        self._invoice_pending_periods()
+        return self._period_invoice(self.current_period_start)
 
-    def _create_period_invoices(self):
-        """Invoice the current period of each subscription in advance, in one
-        batched create and post, then charge or send each invoice. A period
-        already invoiced is skipped (the database would refuse a second
-        invoice anyway). Returns {subscription: new invoice}."""
+    def _create_period_invoices(self, periods):
+        """Invoice ``periods`` (``subscription.billing.period`` records of
+        these subscriptions, to invoice) in advance: one invoice per period,
+        oldest first, in one batched create and post per company, then charge
+        or send each invoice. Adjustments waiting for the next invoice go on
+        the oldest period invoiced. A period that already has a live invoice
+        is linked to it, not billed again (the database would refuse a second
+        one anyway); a period with nothing to bill is marked free. Returns the
+        invoices."""
         Move = self.env["account.move"].sudo()
-        existing = {
-            (move.subscription_id, move.subscription_period_start)
+        periods = periods.sudo().sorted(lambda p: (p.date_start, p.id))
+        live = {
+            (move.subscription_id, move.subscription_period_start): move
             for move in Move.search(
                 [
-                    ("subscription_id", "in", self.ids),
+                    ("subscription_id", "in", periods.subscription_id.ids),
                     ("subscription_invoice_kind", "=", "period"),
-                    (
-                        "subscription_period_start",
-                        "in",
-                        list(set(self.mapped("current_period_start"))),
-                    ),
+                    ("state", "!=", "cancel"),
+                    ("subscription_period_start", "in", list(set(periods.mapped("date_start")))),
                 ]
             )
         }
         adjustments = (
             self.env["subscription.billing.adjustment"]
             .sudo()
-            .search([("subscription_id", "in", self.ids), ("invoice_id", "=", False)])
+            .search(
+                [("subscription_id", "in", periods.subscription_id.ids), ("invoice_id", "=", False)]
+            )
             .grouped("subscription_id")
         )
-        to_invoice = {}
-        for sub in self:
-            start, end = sub.current_period_start, sub.current_period_end
-            if (sub, start) in existing:
+        to_invoice = []
+        for period in periods:
+            sub = period.subscription_id
+            start, end = period.date_start, period.date_end
+            existing = live.get((sub, start))
+            if existing:
+                period.write({"state": "invoiced", "invoice_id": existing.id})
                 continue
-            sub_adjustments = adjustments.get(sub, self.env["subscription.billing.adjustment"])
-            lines = sub._prepare_period_line_values(start, end) + [
+            sub_adjustments = adjustments.pop(sub, self.env["subscription.billing.adjustment"])
+            lines = sub._prepare_period_line_values(start, end, period.line_values) + [
                 sub._prepare_invoice_line_values(
                     adj.product_id, adj.name, 1, adj.amount, adj.date_from, adj.date_to
                 )
@@ -187,26 +260,34 @@ class SubscriptionSubscription(models.Model):
             ]
             total = sum(line["quantity"] * line["price_unit"] for line in lines)
             if float_is_zero(total, precision_rounding=sub.currency_id.rounding):
+                period.write({"state": "free"})
+                if sub_adjustments:
+                    adjustments[sub] = sub_adjustments  # for the next period
                 continue
-            to_invoice[sub] = (
-                sub._prepare_invoice_values("period", start, end, lines),
-                sub_adjustments,
+            to_invoice.append(
+                (period, sub._prepare_invoice_values("period", start, end, lines), sub_adjustments)
             )
-        invoices = {}
-        for company, subs in self.browse([s.id for s in to_invoice]).grouped("company_id").items():
-            moves = Move.with_company(company).create([to_invoice[sub][0] for sub in subs])
+        invoiced = []
+        # odoo.tools.groupby keeps the order of the items within a company.
+        for company, items in groupby(to_invoice, key=lambda item: item[0].company_id):
+            moves = Move.with_company(company).create([values for _p, values, _a in items])
             moves.action_post()
-            invoices.update(zip(subs, moves, strict=True))
+            invoiced += [
+                (period, adjs, move) for (period, _v, adjs), move in zip(items, moves, strict=True)
+            ]
+        invoices = Move.browse([move.id for _p, _a, move in invoiced])
         # Credit notes waiting for these subscriptions pay what they can first.
-        self.browse([sub.id for sub in invoices])._apply_credits()
-        for sub, invoice in invoices.items():
-            to_invoice[sub][1].invoice_id = invoice
-            sub._after_invoice_posted(invoice, trigger=False)
+        invoices.subscription_id._apply_credits()
+        for period, adjs, move in invoiced:
+            period.write({"state": "invoiced", "invoice_id": move.id})
+            adjs.invoice_id = move
+            period.subscription_id._after_invoice_posted(move, trigger=False)
         if invoices:
             # One wake-up of the charging job for the whole batch.
             self.env["subscription.payment.attempt"]._trigger_processing()
-        self.sudo().write({"invoice_pending": False})
-        self.filtered("process_error").write({"process_error": False, "process_error_date": False})
+        periods.subscription_id.filtered("process_error").sudo().write(
+            {"process_error": False, "process_error_date": False}
+        )
         return invoices
 
     def _after_invoice_posted(self, invoice, trigger=True):
@@ -234,42 +315,59 @@ class SubscriptionSubscription(models.Model):
         }
         self.env.ref("account.ir_cron_account_move_send")._trigger()
 
-    def _prepare_period_line_values(self, start, end):
+    def _get_period_lines(self, start, end):
+        """What the period from ``start`` to ``end`` bills on the current
+        plan: a list of {product_id, name, quantity, price_unit}, kept on the
+        billing period when it starts."""
         self.ensure_one()
         last_day = end - timedelta(days=1)
         lines = [
-            self._prepare_invoice_line_values(
-                self.tier_id.product_id,
-                _(
+            {
+                "product_id": self.tier_id.product_id.id,
+                "name": _(
                     "%(tier)s (%(cycle)s), %(start)s to %(end)s",
                     tier=self.tier_id.name,
                     cycle=self.cycle_id.name,
                     start=start,
                     end=last_day,
                 ),
-                self.quantity,
-                self.price_unit,
-                start,
-                end,
-            )
+                "quantity": self.quantity,
+                "price_unit": self.price_unit,
+            }
         ]
         for line in self.addon_line_ids:
             lines.append(
-                self._prepare_invoice_line_values(
-                    line.addon_id.product_id,
-                    _(
+                {
+                    "product_id": line.addon_id.product_id.id,
+                    "name": _(
                         "%(addon)s, %(start)s to %(end)s",
                         addon=line.addon_id.name,
                         start=start,
                         end=last_day,
                     ),
-                    line.quantity,
-                    line.price_unit,
-                    start,
-                    end,
-                )
+                    "quantity": line.quantity,
+                    "price_unit": line.price_unit,
+                }
             )
         return lines
+
+    def _prepare_period_line_values(self, start, end, lines=None):
+        """Invoice line values of the period from ``start`` to ``end``:
+        ``lines`` as kept on its billing period (see ``_get_period_lines``),
+        else the current plan."""
+        self.ensure_one()
+        Product = self.env["product.product"]
+        return [
+            self._prepare_invoice_line_values(
+                Product.browse(line["product_id"]),
+                line["name"],
+                line["quantity"],
+                line["price_unit"],
+                start,
+                end,
+            )
+            for line in (lines or self._get_period_lines(start, end))
+        ]
 
     def _prepare_invoice_line_values(self, product, name, quantity, price_unit, start, end):
         """Values of one invoice line: override to add analytic or other data."""

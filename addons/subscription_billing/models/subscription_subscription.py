@@ -65,11 +65,9 @@ class SubscriptionSubscription(models.Model):
     )
     next_dunning_date = fields.Date(readonly=True, copy=False, index=True)
     invoice_pending = fields.Boolean(
-        readonly=True,
-        copy=False,
-        index=True,
-        help="The current period is to be invoiced (done right after it starts; "
-        "kept when invoicing failed, and retried by the renewal engine).",
+        compute="_compute_invoice_pending",
+        help="A period has started that is not invoiced yet (invoiced right after "
+        "it starts; kept when invoicing failed, and retried the next day).",
     )
 
     # === COMPUTE / CONSTRAINTS ===#

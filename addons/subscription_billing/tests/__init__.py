@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import test_access_rpc
 from . import test_billed_served
+from . import test_billing_periods
 from . import test_billing_portal
 from . import test_billing_views
 from . import test_charging

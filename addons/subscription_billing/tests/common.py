@@ -74,8 +74,16 @@ class BillingCommon(SubscriptionCommon, AccountTestInvoicingCommon):
             return self.env["subscription.payment.attempt"]._cron_process_attempts()
 
     def _renew(self, when):
+        """Run the renewal engine, then the invoicing job it wakes up (both
+        results in one dict: ``invoiced`` periods, ``invoice_pending`` left)."""
         with freeze_time(when):
-            return self.env["subscription.subscription"]._cron_process_due()
+            result = self.env["subscription.subscription"]._cron_process_due()
+            invoicing = self.env["subscription.billing.period"]._cron_invoice_periods()
+        return {
+            **result,
+            "invoiced": invoicing["done"] - invoicing["failed"],
+            "invoice_pending": invoicing["remaining"],
+        }
 
     def _dunning(self, when):
         with freeze_time(when):

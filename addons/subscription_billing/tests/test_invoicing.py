@@ -173,7 +173,7 @@ class TestInvoicing(BillingCommon):
 
         with (
             patch.object(Sub, "_prepare_invoice_values", prepare),
-            mute_logger("odoo.addons.subscription_billing.models.subscription_subscription"),
+            mute_logger("odoo.addons.subscription_billing.models.subscription_billing_period"),
         ):
             result = self._renew("2026-02-10")
         self.assertEqual((result["done"], result["invoiced"], result["invoice_pending"]), (3, 2, 0))
@@ -217,6 +217,11 @@ class TestInvoicing(BillingCommon):
         self.assertFalse(subs.invoice_ids)
         calls = [self._renew("2026-01-15") for _i in range(4)]
         self.assertEqual([c["done"] for c in calls], [500, 500, 10, 0])
+        # The invoicing job bills 200 periods per call (its own batches).
+        self.assertEqual([c["invoiced"] for c in calls], [200, 200, 200, 200])
+        while calls[-1]["invoice_pending"]:
+            calls.append(self._renew("2026-01-15"))
+        self.assertEqual(len(calls), 6)
         self.env.cr.execute(
             "SELECT count(*), count(DISTINCT (subscription_id, subscription_period_start)) "
             "FROM account_move WHERE subscription_id = ANY(%s)",
