@@ -16,20 +16,14 @@ class SubscriptionSubscription(models.Model):
 
     # === PREVIEW ===#
 
-    def preview_change(
-        self, tier_id=None, cycle_id=None, quantity=None, addons=None, effective=None
-    ):
-        """See subscription_core; ``amount_untaxed``, ``amount_tax`` and
-        ``amount_total`` are the proration as it will be invoiced (taxes by
+    def _compute_change(self, plan, effective):
+        """See subscription_core; adds ``amount_untaxed``, ``amount_tax`` and
+        ``amount_total``: the proration as it will be invoiced (taxes by
         Odoo's tax engine on the same products, fiscal position and
-        currency); negative amounts are credited to the customer."""
-        preview = super().preview_change(
-            tier_id=tier_id,
-            cycle_id=cycle_id,
-            quantity=quantity,
-            addons=addons,
-            effective=effective,
-        )
+        currency; negative amounts are credited to the customer). Computed
+        here, before anything is written, so that ``preview_change`` and
+        ``change_plan`` return the same amounts."""
+        preview = super()._compute_change(plan, effective)
         preview.update(self._proration_totals(preview))
         return preview
 

@@ -289,7 +289,14 @@ class SubscriptionSubscription(models.Model):
             lines = self._plan_lines(plan)
             if self._plan_differs(plan, lines):
                 preview = self._compute_change(plan, "now")
-                preview.update(credit=0.0, charge=0.0, net=0.0)
+                preview.update(
+                    credit=0.0,
+                    charge=0.0,
+                    net=0.0,
+                    amount_untaxed=0.0,
+                    amount_tax=0.0,
+                    amount_total=0.0,
+                )
                 cycle_changes = plan["cycle"] != self.cycle_id
                 events |= self._apply_change(plan, preview)
                 if cycle_changes:
