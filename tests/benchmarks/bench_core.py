@@ -70,11 +70,11 @@ def seed(env, count, portal_subs):
             kind, source, tier_id, cycle_id, quantity, price_unit, state, date_start,
             period_anchor_date, current_period_start, current_period_end,
             next_action_date, auto_renew, recurring_amount, mrr, mrr_company,
-            has_pending_change, create_uid, write_uid, create_date, write_date)
+            has_pending_change, active, create_uid, write_uid, create_date, write_date)
         SELECT 'BENCH/' || g, p.id, p.id, %(company)s, %(currency)s, 1,
                'saas', 'import', %(tier)s, %(cycle)s, 1, 10.0, 'active', %(start)s,
                %(today)s, %(start)s, %(today)s, %(today)s, true, 10.0, 10.0, 10.0,
-               false, 1, 1, now(), now()
+               false, true, 1, 1, now(), now()
           FROM generate_series(0, %(count)s - 1) g
           JOIN LATERAL (SELECT (%(partners)s::int[])[1 + g %% %(npartners)s] AS id) p ON true
         """,
