@@ -11,9 +11,9 @@ import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..tools import backoff, netguard, signature
+from .locking import lock_for_processing
 from .subscription_webhook import WEBHOOK_CRON_XMLID
 from .webhook_http import guarded_session
 
@@ -202,30 +202,26 @@ class SubscriptionWebhookDelivery(models.Model):
         """Lock and return the ids of up to ``limit`` deliveries due at ``now``.
 
         Rows locked by another transaction (another server sending them right
-        now) are skipped, so a delivery is never sent twice at once.
+        now) are skipped, so a delivery is never sent twice at once (the
+        suite's one row-claiming helper, ``locking.lock_for_processing``).
         Deliveries of archived webhooks wait until the webhook is reactivated.
         """
-        self.flush_model(["state", "next_attempt_at", "webhook_id"])
-        self.env["subscription.webhook"].flush_model(["active"])
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT d.id
-              FROM subscription_webhook_delivery d
-              JOIN subscription_webhook w ON w.id = d.webhook_id
-             WHERE d.state IN %s
-               AND d.next_attempt_at <= %s
-               AND w.active
-             ORDER BY d.next_attempt_at, d.id
-             LIMIT %s
-               FOR UPDATE OF d SKIP LOCKED
-            """,
-                DUE_STATES,
-                now,
-                limit,
-            )
+        due = lock_for_processing(
+            self.sudo(),
+            self._get_due_domain(now),
+            limit,
+            order=("next_attempt_at", "id"),
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return due.ids
+
+    @api.model
+    def _get_due_domain(self, now):
+        """Deliveries due at ``now`` (those of archived webhooks wait)."""
+        return [
+            ("state", "in", DUE_STATES),
+            ("next_attempt_at", "<=", now),
+            ("webhook_id.active", "=", True),
+        ]
 
     @api.model
     def _cron_deliver(self, batch_size=100, time_budget=TIME_BUDGET):
@@ -251,13 +247,7 @@ class SubscriptionWebhookDelivery(models.Model):
                 break
             delivery._send_and_record()
             sent_ids.append(delivery.id)
-        remaining = self.sudo().search_count(
-            [
-                ("state", "in", DUE_STATES),
-                ("next_attempt_at", "<=", now),
-                ("webhook_id.active", "=", True),
-            ]
-        )
+        remaining = self.sudo().search_count(self._get_due_domain(now))
         self.env["ir.cron"]._notify_progress(done=len(sent_ids), remaining=remaining)
         if not remaining:
             self._schedule_next_run()
