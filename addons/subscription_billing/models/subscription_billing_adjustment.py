@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.subscription_core.models.subscription_price import MAX_AMOUNT
+
 
 class SubscriptionBillingAdjustment(models.Model):
     """An amount outside the plan, in the subscription's currency. A charge
@@ -51,6 +53,10 @@ class SubscriptionBillingAdjustment(models.Model):
         for adjustment in self:
             if adjustment.currency_id.is_zero(adjustment.amount):
                 raise ValidationError(_("An adjustment needs an amount."))
+            if abs(adjustment.amount) > MAX_AMOUNT:
+                raise ValidationError(
+                    _("An adjustment can be at most %(max)s.", max=format(MAX_AMOUNT, ","))
+                )
             if adjustment.subscription_id.state == "draft":
                 raise ValidationError(
                     _(

@@ -246,6 +246,8 @@ class TestCredits(BillingCommon):
         draft = self._new_subscription()
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             Adjustment.create({"subscription_id": draft.id, "name": "Early", "amount": -5.0})
+        with self.assertRaisesRegex(ValidationError, "at most"), self.env.cr.savepoint():
+            Adjustment.create({"subscription_id": sub.id, "name": "Typo", "amount": -5e12})
         self.assertFalse(sub.invoice_ids.filtered(lambda m: m.move_type == "out_refund"))
 
     def test_charge_adjustment_on_next_invoice(self):

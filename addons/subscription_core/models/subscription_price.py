@@ -2,6 +2,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+# Highest catalog price of one item for one period: a bound that catches a
+# mistyped amount (and stays far inside the numeric columns of accounting).
+MAX_AMOUNT = 1_000_000_000
+
 
 class SubscriptionPrice(models.Model):
     _name = "subscription.price"
@@ -61,6 +65,18 @@ class SubscriptionPrice(models.Model):
         for price in self:
             if bool(price.tier_id) == bool(price.addon_id):
                 raise ValidationError(_("A price belongs to exactly one tier or one add-on."))
+
+    @api.constrains("amount")
+    def _check_amount_bound(self):
+        for price in self:
+            if price.amount > MAX_AMOUNT:
+                raise ValidationError(
+                    _(
+                        "%(price)s: a price can be at most %(max)s.",
+                        price=price.display_name,
+                        max=format(MAX_AMOUNT, ","),
+                    )
+                )
 
     @api.model
     def _find(self, item, cycle, currency):

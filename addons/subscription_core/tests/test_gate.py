@@ -308,6 +308,18 @@ class TestLifecycleGate(SubscriptionCommon):
         with self.assertRaisesRegex(ValidationError, "at most 1,000,000"):
             self.sub.sudo().write({"quantity": 2**31})
 
+    def test_prices_are_bounded(self):
+        price = self.env["subscription.price"].search([("tier_id", "!=", False)], limit=1)
+        amount = price.amount
+        with (
+            self.assertRaisesRegex(ValidationError, "at most 1,000,000,000"),
+            self.env.cr.savepoint(),
+        ):
+            price.write({"amount": 2e12})
+        price.invalidate_recordset()
+        self.assertEqual(price.amount, amount, "nothing written")
+        price.write({"amount": 1_000_000_000})
+
     def test_event_amounts_rounded_by_company_currency(self):
         event = self.sub._log_event("renewed", 1 / 3)
         rounding = self.sub.company_id.currency_id.rounding
