@@ -4,7 +4,7 @@
     "name": "Subscriptions",
     "summary": "Subscription catalog, lifecycle, event ledger, customer view, "
     "self-service portal and outgoing webhooks",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Subscriptions",
     "website": "https://github.com/subscription-suite/subscription-suite",
     "author": "Subscription Suite Authors",
