@@ -2,7 +2,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from .subscription_mrr_movement_report import customer_day_query
+from .subscription_mrr_movement_report import customer_day_query, month_filled_ctes
 
 
 class SubscriptionCohortReport(models.Model):
@@ -52,24 +52,12 @@ class SubscriptionCohortReport(models.Model):
                   FROM moves
                  GROUP BY company_id, customer_id
                 HAVING BOOL_OR(kind = 'new')
-            ), month_end AS (
-                SELECT company_id, customer_id, DATE_TRUNC('month', day)::date AS month_date,
-                       (ARRAY_AGG(mrr_after ORDER BY day DESC))[1] AS mrr
-                  FROM moves
-                 GROUP BY company_id, customer_id, DATE_TRUNC('month', day)
             ), grid AS (
                 SELECT c.*, g.month::date AS month_date
                   FROM cohort c
                  CROSS JOIN LATERAL generate_series(
                      c.cohort_date, DATE_TRUNC('month', CURRENT_DATE), INTERVAL '1 month') g(month)
-            ), filled AS (
-                SELECT grid.*, me.mrr AS month_mrr,
-                       COUNT(me.mrr) OVER (PARTITION BY grid.company_id, grid.customer_id
-                                           ORDER BY grid.month_date) AS known
-                  FROM grid
-                  LEFT JOIN month_end me ON me.company_id = grid.company_id
-                       AND me.customer_id = grid.customer_id
-                       AND me.month_date = grid.month_date
+            ), {month_filled_ctes()}
             ), carried AS (
                 SELECT filled.*,
                        FIRST_VALUE(month_mrr) OVER (PARTITION BY company_id, customer_id, known

@@ -82,6 +82,29 @@ def customer_day_query(event_condition="TRUE"):
     """
 
 
+def month_filled_ctes():
+    """SQL of two CTEs shared by the cohort and retention reports. They
+    follow a ``moves`` CTE (``customer_day_query``) and a ``grid`` CTE
+    (company_id, customer_id, month_date: the months to report):
+    ``month_end``, each customer's MRR after its last movement of a month,
+    and ``filled``, the grid with that MRR (``month_mrr``, NULL in a month
+    without movement) and ``known``, a running count that groups such a
+    month with the last month that had a movement (to carry its MRR)."""
+    return """month_end AS (
+                SELECT company_id, customer_id, DATE_TRUNC('month', day)::date AS month_date,
+                       (ARRAY_AGG(mrr_after ORDER BY day DESC))[1] AS mrr
+                  FROM moves
+                 GROUP BY company_id, customer_id, DATE_TRUNC('month', day)
+            ), filled AS (
+                SELECT grid.*, me.mrr AS month_mrr,
+                       COUNT(me.mrr) OVER (PARTITION BY grid.company_id, grid.customer_id
+                                           ORDER BY grid.month_date) AS known
+                  FROM grid
+                  LEFT JOIN month_end me ON me.company_id = grid.company_id
+                       AND me.customer_id = grid.customer_id
+                       AND me.month_date = grid.month_date"""
+
+
 class SubscriptionMrrMovementReport(models.Model):
     """MRR movements: one row per customer and day whose MRR changed,
     classified as in ``tools/metrics.py`` (see the readme)."""

@@ -2,7 +2,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from .subscription_mrr_movement_report import customer_day_query
+from .subscription_mrr_movement_report import customer_day_query, month_filled_ctes
 
 GROSS_MARGIN_PARAM = "subscription_reports.gross_margin"
 
@@ -52,23 +52,12 @@ class SubscriptionRetentionReport(models.Model):
             first_month AS (
                 SELECT company_id, customer_id, DATE_TRUNC('month', MIN(day))::date AS first_month
                   FROM moves GROUP BY company_id, customer_id
-            ), month_end AS (
-                SELECT company_id, customer_id, DATE_TRUNC('month', day)::date AS month_date,
-                       (ARRAY_AGG(mrr_after ORDER BY day DESC))[1] AS mrr
-                  FROM moves GROUP BY company_id, customer_id, DATE_TRUNC('month', day)
             ), grid AS (
                 SELECT f.company_id, f.customer_id, g.month::date AS month_date
                   FROM first_month f
                  CROSS JOIN LATERAL generate_series(
                      f.first_month, DATE_TRUNC('month', CURRENT_DATE), INTERVAL '1 month') g(month)
-            ), filled AS (
-                SELECT grid.*, me.mrr AS month_mrr,
-                       COUNT(me.mrr) OVER (PARTITION BY grid.company_id, grid.customer_id
-                                           ORDER BY grid.month_date) AS known
-                  FROM grid
-                  LEFT JOIN month_end me ON me.company_id = grid.company_id
-                       AND me.customer_id = grid.customer_id
-                       AND me.month_date = grid.month_date
+            ), {month_filled_ctes()}
             ), carried AS (
                 SELECT company_id, customer_id, month_date,
                        COALESCE(FIRST_VALUE(month_mrr) OVER (
