@@ -11,7 +11,15 @@
     "license": "LGPL-3",
     "application": False,
     "installable": True,
-    "depends": ["subscription_core", "subscription_billing", "mail", "base_automation"],
+    "depends": [
+        "subscription_core",
+        "subscription_billing",
+        "mail",
+        "base_automation",
+        "auth_signup",
+        "survey",
+        "crm",
+    ],
     "data": [
         "security/subscription_engagement_security.xml",
         "security/ir.model.access.csv",
