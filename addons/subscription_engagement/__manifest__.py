@@ -23,12 +23,14 @@
     "data": [
         "security/subscription_engagement_security.xml",
         "security/ir.model.access.csv",
+        "security/subscription_feedback_security.xml",
         # Templates before the automation rules whose actions name them.
         "data/mail_template_data.xml",
         "data/base_automation_data.xml",
         "views/subscription_engagement_log_views.xml",
         "views/subscription_cycle_views.xml",
         "views/subscription_subscription_views.xml",
+        "views/subscription_feedback_views.xml",
         # Last because it references the actions defined above.
         "views/subscription_engagement_menus.xml",
     ],
