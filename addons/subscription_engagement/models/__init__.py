@@ -3,5 +3,6 @@ from . import res_partner_feedback
 from . import subscription_cycle
 from . import subscription_engagement_log
 from . import subscription_feedback
+from . import subscription_segment
 from . import subscription_subscription
 from . import subscription_subscription_feedback

@@ -4,3 +4,4 @@ from . import test_engagement_access_rpc
 from . import test_engagement_i18n
 from . import test_engagement_messages
 from . import test_feedback
+from . import test_segment
