@@ -24,6 +24,7 @@
         "security/subscription_engagement_security.xml",
         "security/ir.model.access.csv",
         "security/subscription_feedback_security.xml",
+        "security/subscription_retention_security.xml",
         # Templates before the automation rules whose actions name them.
         "data/mail_template_data.xml",
         "data/base_automation_data.xml",
@@ -33,6 +34,9 @@
         "views/subscription_cycle_views.xml",
         "views/subscription_subscription_views.xml",
         "views/subscription_feedback_views.xml",
+        "views/subscription_retention_offer_views.xml",
+        "views/res_config_settings_retention_views.xml",
+        "wizards/subscription_cancel_views.xml",
         # Last because it references the actions defined above.
         "views/subscription_engagement_menus.xml",
     ],

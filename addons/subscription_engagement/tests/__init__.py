@@ -4,4 +4,5 @@ from . import test_engagement_access_rpc
 from . import test_engagement_i18n
 from . import test_engagement_messages
 from . import test_feedback
+from . import test_retention_offers
 from . import test_segment
