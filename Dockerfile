@@ -14,7 +14,11 @@ COPY requirements.txt constraints.txt /opt/subscription-suite/
 RUN PIP_CONSTRAINT=/opt/subscription-suite/constraints.txt \
     pip3 install --no-cache-dir --break-system-packages \
         -r /opt/subscription-suite/requirements.txt \
-    && python3 -c "import stripe, requests"
+    && python3 -c "import stripe, requests, freezegun" \
+    && wkhtmltopdf --version
+# The official image already ships wkhtmltopdf (the patched-Qt wkhtmltox
+# build Odoo recommends; invoice PDFs) and freezegun (an Odoo dependency, used
+# by the demo data loader): the line above only checks they are there.
 COPY odoo.conf /opt/subscription-suite/odoo.conf
 COPY bin/docker-entrypoint /opt/subscription-suite/docker-entrypoint
 COPY --chown=odoo:odoo addons /mnt/extra-addons

@@ -448,7 +448,31 @@ suite_odoo() {
     "$VPY" "$ODOO_DIR/odoo-bin" "$@"
 }
 
+# ---------------------------------------------------------------- wkhtmltopdf
+
+suite_prepare_wkhtmltopdf() {
+    # Odoo prints reports (invoice PDFs, the "send invoices" job) with
+    # wkhtmltopdf. Root on Debian/Ubuntu: install the distribution's package
+    # when it is missing; otherwise say how (Odoo runs without it, but an
+    # invoice download then answers HTTP 400).
+    command -v wkhtmltopdf >/dev/null 2>&1 && return 0
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing Debian's wkhtmltopdf (prints invoice PDFs)"
+        mkdir -p "$SUITE_CACHE"
+        export DEBIAN_FRONTEND=noninteractive
+        if { apt-get install -y -q --no-install-recommends wkhtmltopdf ||
+            { apt-get update -q && apt-get install -y -q --no-install-recommends wkhtmltopdf; }; } \
+            </dev/null >"$SUITE_CACHE/apt-wkhtmltopdf.log" 2>&1 && command -v wkhtmltopdf >/dev/null 2>&1; then
+            return 0
+        fi
+        log "WARNING: apt-get could not install wkhtmltopdf (see $SUITE_CACHE/apt-wkhtmltopdf.log)"
+    fi
+    log "WARNING: wkhtmltopdf is missing: Odoo cannot print invoice PDFs.
+        Install it with:  apt-get install wkhtmltopdf"
+}
+
 suite_prepare_all() {
+    suite_prepare_wkhtmltopdf
     suite_prepare_odoo_src
     suite_prepare_venv
     suite_prepare_pg

@@ -9,6 +9,7 @@ from . import test_concurrency
 from . import test_credits
 from . import test_dunning
 from . import test_gate_billing
+from . import test_invoice_pdf
 from . import test_invoicing
 from . import test_preview_tax
 from . import test_neutralize
