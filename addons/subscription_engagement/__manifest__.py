@@ -28,6 +28,7 @@
         # Templates before the automation rules whose actions name them.
         "data/mail_template_data.xml",
         "data/base_automation_data.xml",
+        "data/base_automation_batch_data.xml",
         "data/subscription_segment_data.xml",
         "views/subscription_engagement_log_views.xml",
         "views/subscription_segment_views.xml",

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import base_automation
 from . import res_company_retention
 from . import res_partner_feedback
 from . import subscription_cycle
