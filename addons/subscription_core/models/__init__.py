@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import ir_http
 from . import res_company
 from . import res_config_settings
 from . import res_partner

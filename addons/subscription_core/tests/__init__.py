@@ -7,6 +7,7 @@ from . import test_gate_rpc
 from . import test_lifecycle
 from . import test_mrr_property
 from . import test_portal
+from . import test_portal_refusals
 from . import test_portal_tour
 from . import test_query_budget
 from . import test_renewal_engine
