@@ -12,5 +12,11 @@
     "installable": True,
     "auto_install": True,
     "depends": ["subscription_billing", "sale_management"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/subscription_cancel_reason_data.xml",
+        "views/account_move_views.xml",
+        "views/sale_order_views.xml",
+        "views/subscription_subscription_views.xml",
+    ],
 }
