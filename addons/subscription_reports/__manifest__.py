@@ -4,7 +4,7 @@
     "name": "Subscription Reports",
     "summary": "MRR and its movements, churn, retention, ARPU, LTV and cohorts from "
     "the subscription event ledger, with daily snapshots and a reconciliation",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Subscriptions",
     "website": "https://github.com/subscription-suite/subscription-suite",
     "author": "Subscription Suite Authors",

@@ -6,8 +6,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..report.subscription_mrr_movement_report import customer_day_query
-
 _logger = logging.getLogger(__name__)
 
 WATERMARK_PARAM = "subscription_reports.snapshot_last_event_id"
@@ -126,7 +124,12 @@ class SubscriptionMetricSnapshot(models.Model):
     def _build_snapshots(self, date_from, date_to, companies=None):
         """Replace the snapshots of ``date_from``..``date_to`` (both included)
         for ``companies`` (all by default) with rows computed from the ledger,
-        in two INSERT ... SELECT statements."""
+        with the tables behind the reports (movements, customer months,
+        monthly sums). The build continues from the day before
+        ``date_from``: when that day has no snapshot, it starts after the
+        last one before it (or at the first event); days after ``date_to``
+        that were built already are built again, so that every stored row
+        follows from the ledger."""
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
         if not date_from or not date_to or date_to < date_from:
@@ -138,43 +141,115 @@ class SubscriptionMetricSnapshot(models.Model):
                 )
             )
         companies = companies or self.env["res.company"].sudo().search([])
-        company_ids = tuple(companies.ids)
         self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "DELETE FROM subscription_metric_snapshot"
-                " WHERE company_id IN %s AND date BETWEEN %s AND %s",
-                company_ids,
-                date_from,
-                date_to,
-            )
-        )
-        args = {
-            "date_from": date_from,
-            "date_to": date_to,
-            "company_ids": company_ids,
-            "uid": self.env.uid,
-        }
-        cr.execute(SQL(self._total_rows_query(), **args))
-        total = cr.rowcount
-        cr.execute(SQL(self._tier_cycle_rows_query(), **args))
-        _logger.info(
-            "Subscription snapshots %s..%s: %s company rows, %s tier/cycle rows",
-            date_from,
-            date_to,
-            total,
-            cr.rowcount,
-        )
+        for company in companies:
+            self._build_company(company.id, date_from, date_to)
+        for model in (
+            "subscription.metric.movement",
+            "subscription.metric.customer.month",
+            "subscription.metric.month",
+        ):
+            self.env[model].invalidate_model()
         self.invalidate_model()
         return True
 
-    def _total_rows_query(self):
-        moves = customer_day_query(
-            "e.effective_date <= %(date_to)s AND e.company_id IN %(company_ids)s"
+    def _build_company(self, company_id, date_from, date_to):
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT MIN(effective_date) FROM subscription_event WHERE company_id = %s",
+                company_id,
+            )
         )
+        first = cr.fetchone()[0]
+        if not first or first > date_to:
+            return
+        cr.execute(
+            SQL(
+                "SELECT MAX(date) FILTER (WHERE date < %s), MAX(date)"
+                "  FROM subscription_metric_snapshot"
+                " WHERE company_id = %s AND dimension = 'total'",
+                date_from,
+                company_id,
+            )
+        )
+        built_before, last_built = cr.fetchone()
+        if date_from > first and built_before != date_from - timedelta(days=1):
+            date_from = built_before + timedelta(days=1) if built_before else first
+        date_to = max(date_to, last_built or date_to)
+        cr.execute(
+            SQL(
+                "DELETE FROM subscription_metric_snapshot WHERE company_id = %s AND date >= %s",
+                company_id,
+                date_from,
+            )
+        )
+        moves = self.env["subscription.metric.movement"]._build_range(
+            company_id, date_from, date_to
+        )
+        args = {"date_from": date_from, "date_to": date_to, "company": company_id}
+        cr.execute(SQL(self._total_rows_query(), **args))
+        total = cr.rowcount
+        cr.execute(SQL(self._tier_cycle_rows_query(), **args))
+        tier_rows = cr.rowcount
+        month = date_from.replace(day=1)
+        months = 0
+        while month <= date_to:
+            self.env["subscription.metric.customer.month"]._build_month(company_id, month)
+            self.env["subscription.metric.month"]._build_month(company_id, month)
+            month = (month + timedelta(days=32)).replace(day=1)
+            months += 1
+        _logger.info(
+            "Subscription snapshots of company %s, %s..%s: %s days, %s tier/cycle rows, "
+            "%s movements, %s months",
+            company_id,
+            date_from,
+            date_to,
+            total,
+            tier_rows,
+            moves,
+            months,
+        )
+
+    def _subs_run_ctes(self, prior_scope):
+        """CTEs ``subs`` (each subscription's net MRR change and last tier of
+        each day of the range), ``prior`` (its MRR and tier before the range,
+        for ``prior_scope``: the subscriptions of ``subs`` or ``all``) and
+        ``subs_run`` (its MRR after each day and its tier before it)."""
+        scope = (
+            ""
+            if prior_scope == "all"
+            else "AND e.subscription_id IN (SELECT subscription_id FROM subs)"
+        )
+        return f"""
+            subs AS (
+                SELECT e.subscription_id, e.effective_date AS day,
+                       SUM(e.mrr_delta) AS delta,
+                       (ARRAY_AGG(e.tier_to_id ORDER BY e.id DESC))[1] AS tier_id
+                  FROM subscription_event e
+                 WHERE e.company_id = %(company)s
+                   AND e.effective_date BETWEEN %(date_from)s AND %(date_to)s
+                 GROUP BY e.subscription_id, e.effective_date
+            ), prior AS (
+                SELECT e.subscription_id, SUM(e.mrr_delta) AS mrr,
+                       (ARRAY_AGG(e.tier_to_id ORDER BY e.effective_date DESC, e.id DESC))[1]
+                           AS tier_id
+                  FROM subscription_event e
+                 WHERE e.company_id = %(company)s AND e.effective_date < %(date_from)s {scope}
+                 GROUP BY e.subscription_id
+            ), subs_run AS (
+                SELECT subs.*,
+                       COALESCE(prior.mrr, 0) + SUM(subs.delta) OVER w AS mrr_after,
+                       CASE WHEN ROW_NUMBER() OVER w = 1 THEN prior.tier_id
+                            ELSE LAG(subs.tier_id) OVER w END AS tier_before
+                  FROM subs
+                  LEFT JOIN prior ON prior.subscription_id = subs.subscription_id
+                WINDOW w AS (PARTITION BY subs.subscription_id ORDER BY subs.day)
+            )"""
+
+    def _total_rows_query(self):
         movement_sums = ",\n".join(
-            f"SUM(CASE WHEN kind = '{kind}' THEN delta ELSE 0 END) AS {kind}_mrr"
+            f"COALESCE(SUM(amount) FILTER (WHERE kind = '{kind}'), 0) AS {kind}_mrr"
             for kind in MOVEMENT_COLUMNS
         )
         movement_columns = ", ".join(f"{kind}_mrr" for kind in MOVEMENT_COLUMNS)
@@ -183,132 +258,110 @@ class SubscriptionMetricSnapshot(models.Model):
         )
         net_new = " + ".join(f"{kind}_mrr" for kind in MOVEMENT_COLUMNS)
         return f"""
-            WITH moves AS ({moves}),
-            subs AS (
-                SELECT e.company_id, e.effective_date AS day, e.subscription_id,
-                       SUM(e.mrr_delta) AS delta
-                  FROM subscription_event e
-                 WHERE e.effective_date <= %(date_to)s AND e.company_id IN %(company_ids)s
-                 GROUP BY e.company_id, e.effective_date, e.subscription_id
-            ), subs_run AS (
-                SELECT company_id, day,
-                       (SUM(delta) OVER w > 0)::int
-                       - (SUM(delta) OVER w - delta > 0)::int AS active_change
-                  FROM subs
-                WINDOW w AS (PARTITION BY company_id, subscription_id ORDER BY day)
-            ), subs_daily AS (
-                SELECT company_id, day, SUM(active_change) AS d_subs
-                  FROM subs_run GROUP BY company_id, day
+            WITH {self._subs_run_ctes("range")},
+            subs_daily AS (
+                SELECT day, SUM((mrr_after > 0)::int - (mrr_after - delta > 0)::int) AS d_subs
+                  FROM subs_run GROUP BY day
             ), daily AS (
-                SELECT company_id, day, SUM(delta) AS d_mrr,
+                SELECT date AS day, SUM(amount) AS d_mrr,
                        SUM((mrr_after > 0)::int - (mrr_before > 0)::int) AS d_customers,
                        {movement_sums},
                        COUNT(*) FILTER (WHERE kind = 'new') AS new_customers,
                        COUNT(*) FILTER (WHERE kind IN ('churn_voluntary', 'churn_involuntary'))
                            AS churned_customers
-                  FROM moves GROUP BY company_id, day
-            ), calendar AS (
-                SELECT c.id AS company_id, c.currency_id, g.day::date AS day
-                  FROM res_company c
-                 CROSS JOIN generate_series(%(date_from)s::date, %(date_to)s::date,
-                                            INTERVAL '1 day') AS g(day)
-                 WHERE c.id IN %(company_ids)s
-                   AND EXISTS (SELECT 1 FROM subscription_event x
-                                WHERE x.company_id = c.id
-                                  AND x.effective_date <= %(date_to)s)
+                  FROM subscription_metric_movement
+                 WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                 GROUP BY date
             ), opening AS (
-                SELECT c.id AS company_id,
-                       (SELECT COALESCE(SUM(d_mrr), 0) FROM daily
-                         WHERE company_id = c.id AND day < %(date_from)s) AS mrr,
-                       (SELECT COALESCE(SUM(d_customers), 0) FROM daily
-                         WHERE company_id = c.id AND day < %(date_from)s) AS customers,
-                       (SELECT COALESCE(SUM(d_subs), 0) FROM subs_daily
-                         WHERE company_id = c.id AND day < %(date_from)s) AS subs
-                  FROM res_company c WHERE c.id IN %(company_ids)s
+                SELECT COALESCE(s.mrr, 0) AS mrr, COALESCE(s.customer_count, 0) AS customers,
+                       COALESCE(s.subscription_count, 0) AS subs
+                  FROM (SELECT 1) one
+                  LEFT JOIN subscription_metric_snapshot s ON s.company_id = %(company)s
+                       AND s.dimension = 'total'
+                       AND s.date = (%(date_from)s::date - INTERVAL '1 day')::date
             ), running AS (
-                SELECT cal.company_id, cal.currency_id, cal.day,
+                SELECT c.currency_id, g.day::date AS day,
                        o.mrr + SUM(COALESCE(d.d_mrr, 0)) OVER w AS mrr,
                        o.customers + SUM(COALESCE(d.d_customers, 0)) OVER w AS customers,
                        o.subs + SUM(COALESCE(s.d_subs, 0)) OVER w AS subs,
                        {movement_values},
                        COALESCE(d.new_customers, 0) AS new_customers,
                        COALESCE(d.churned_customers, 0) AS churned_customers
-                  FROM calendar cal
-                  JOIN opening o ON o.company_id = cal.company_id
-                  LEFT JOIN daily d ON d.company_id = cal.company_id AND d.day = cal.day
-                  LEFT JOIN subs_daily s ON s.company_id = cal.company_id AND s.day = cal.day
-                WINDOW w AS (PARTITION BY cal.company_id ORDER BY cal.day)
+                  FROM generate_series(%(date_from)s::date, %(date_to)s::date,
+                                       INTERVAL '1 day') AS g(day)
+                  JOIN res_company c ON c.id = %(company)s
+                 CROSS JOIN opening o
+                  LEFT JOIN daily d ON d.day = g.day::date
+                  LEFT JOIN subs_daily s ON s.day = g.day::date
+                WINDOW w AS (ORDER BY g.day)
             )
             INSERT INTO subscription_metric_snapshot (
                 company_id, currency_id, date, dimension, mrr, arr, customer_count,
                 subscription_count, arpu, {movement_columns}, net_new_mrr,
                 new_customer_count, churned_customer_count,
                 create_uid, write_uid, create_date, write_date)
-            SELECT company_id, currency_id, day, 'total', mrr, 12 * mrr, customers, subs,
+            SELECT %(company)s, currency_id, day, 'total', mrr, 12 * mrr, customers, subs,
                    CASE WHEN customers > 0 THEN ROUND(mrr / customers, 2) ELSE 0 END,
                    {movement_columns}, {net_new},
                    new_customers, churned_customers,
-                   %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+                   {self.env.uid}, {self.env.uid},
+                   NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM running
         """
 
     def _tier_cycle_rows_query(self):
-        return """
-            WITH subs AS (
-                SELECT e.company_id, e.effective_date AS day, e.subscription_id,
-                       SUM(e.mrr_delta) AS delta,
-                       (ARRAY_AGG(e.tier_to_id ORDER BY e.id DESC))[1] AS tier_id
-                  FROM subscription_event e
-                 WHERE e.effective_date <= %(date_to)s AND e.company_id IN %(company_ids)s
-                 GROUP BY e.company_id, e.effective_date, e.subscription_id
-            ), subs_run AS (
-                SELECT subs.*, s.cycle_id,
-                       SUM(subs.delta) OVER w AS mrr_after,
-                       LAG(subs.tier_id) OVER w AS tier_before
-                  FROM subs
-                  JOIN subscription_subscription s ON s.id = subs.subscription_id
-                WINDOW w AS (PARTITION BY subs.company_id, subs.subscription_id ORDER BY subs.day)
+        """Tier and cycle rows: the opening of each combination is summed
+        from every subscription's state before the range (its current
+        billing cycle), then each day's changes are added."""
+        return f"""
+            WITH {self._subs_run_ctes("all")},
+            opening AS (
+                SELECT prior.tier_id, s.cycle_id,
+                       SUM(prior.mrr) AS mrr, SUM((prior.mrr > 0)::int) AS subs
+                  FROM prior
+                  JOIN subscription_subscription s ON s.id = prior.subscription_id
+                 WHERE prior.mrr <> 0
+                 GROUP BY prior.tier_id, s.cycle_id
             ), changes AS (
-                SELECT company_id, day, tier_id, cycle_id, mrr_after AS d_mrr,
-                       (mrr_after > 0)::int AS d_subs
-                  FROM subs_run WHERE mrr_after <> 0
+                SELECT r.day, r.tier_id, s.cycle_id, r.mrr_after AS d_mrr,
+                       (r.mrr_after > 0)::int AS d_subs
+                  FROM subs_run r
+                  JOIN subscription_subscription s ON s.id = r.subscription_id
+                 WHERE r.mrr_after <> 0
                  UNION ALL
-                SELECT company_id, day, tier_before, cycle_id, -(mrr_after - delta),
-                       -((mrr_after - delta) > 0)::int
-                  FROM subs_run WHERE mrr_after - delta <> 0
+                SELECT r.day, r.tier_before, s.cycle_id, -(r.mrr_after - r.delta),
+                       -((r.mrr_after - r.delta) > 0)::int
+                  FROM subs_run r
+                  JOIN subscription_subscription s ON s.id = r.subscription_id
+                 WHERE r.mrr_after - r.delta <> 0
             ), daily AS (
-                SELECT company_id, day, tier_id, cycle_id,
-                       SUM(d_mrr) AS d_mrr, SUM(d_subs) AS d_subs
-                  FROM changes GROUP BY company_id, day, tier_id, cycle_id
+                SELECT day, tier_id, cycle_id, SUM(d_mrr) AS d_mrr, SUM(d_subs) AS d_subs
+                  FROM changes GROUP BY day, tier_id, cycle_id
             ), combos AS (
-                SELECT DISTINCT company_id, tier_id, cycle_id FROM daily
-            ), opening AS (
-                SELECT company_id, tier_id, cycle_id,
-                       SUM(d_mrr) AS mrr, SUM(d_subs) AS subs
-                  FROM daily WHERE day < %(date_from)s
-                 GROUP BY company_id, tier_id, cycle_id
+                SELECT tier_id, cycle_id FROM daily
+                 UNION
+                SELECT tier_id, cycle_id FROM opening
             ), running AS (
-                SELECT cb.company_id, c.currency_id, g.day::date AS day,
-                       cb.tier_id, cb.cycle_id,
+                SELECT g.day::date AS day, cb.tier_id, cb.cycle_id,
                        COALESCE(o.mrr, 0) + SUM(COALESCE(d.d_mrr, 0)) OVER w AS mrr,
                        COALESCE(o.subs, 0) + SUM(COALESCE(d.d_subs, 0)) OVER w AS subs
                   FROM combos cb
-                  JOIN res_company c ON c.id = cb.company_id
                  CROSS JOIN generate_series(%(date_from)s::date, %(date_to)s::date,
                                             INTERVAL '1 day') AS g(day)
-                  LEFT JOIN opening o ON o.company_id = cb.company_id
-                       AND o.tier_id IS NOT DISTINCT FROM cb.tier_id
+                  LEFT JOIN opening o ON o.tier_id IS NOT DISTINCT FROM cb.tier_id
                        AND o.cycle_id IS NOT DISTINCT FROM cb.cycle_id
-                  LEFT JOIN daily d ON d.company_id = cb.company_id AND d.day = g.day::date
+                  LEFT JOIN daily d ON d.day = g.day::date
                        AND d.tier_id IS NOT DISTINCT FROM cb.tier_id
                        AND d.cycle_id IS NOT DISTINCT FROM cb.cycle_id
-                WINDOW w AS (PARTITION BY cb.company_id, cb.tier_id, cb.cycle_id ORDER BY g.day)
+                WINDOW w AS (PARTITION BY cb.tier_id, cb.cycle_id ORDER BY g.day)
             )
             INSERT INTO subscription_metric_snapshot (
                 company_id, currency_id, date, dimension, tier_id, cycle_id, mrr, arr,
                 subscription_count, create_uid, write_uid, create_date, write_date)
-            SELECT company_id, currency_id, day, 'tier_cycle', tier_id, cycle_id, mrr, 12 * mrr,
-                   subs, %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+            SELECT %(company)s, c.currency_id, day, 'tier_cycle', tier_id, cycle_id, mrr,
+                   12 * mrr, subs, {self.env.uid}, {self.env.uid},
+                   NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM running
+              JOIN res_company c ON c.id = %(company)s
              WHERE mrr <> 0 OR subs <> 0
         """

@@ -2,15 +2,15 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from .subscription_mrr_movement_report import customer_day_query, month_filled_ctes
-
 
 class SubscriptionCohortReport(models.Model):
     """Cohort retention: one row per customer and month from the month of its
     first MRR (its cohort) to the current month, with whether it is active
-    and its MRR at the end of that month (today for the current month), as
-    in ``tools/metrics.py:cohorts``. A pivot of cohorts by age is the
-    retention triangle, in logos and in MRR."""
+    and its MRR at the end of that month, as
+    in ``tools/metrics.py:cohorts``: a view of the customer months stored by
+    the snapshot builder (the current month is measured on the last built
+    day). A pivot of cohorts by age is the retention triangle, in logos and
+    in MRR."""
 
     _name = "subscription.cohort.report"
     _description = "Cohort Retention"
@@ -41,42 +41,18 @@ class SubscriptionCohortReport(models.Model):
 
     @api.model
     def _query(self):
-        return f"""
-            WITH moves AS ({customer_day_query()}),
-            cohort AS (
-                SELECT company_id, customer_id,
-                       DATE_TRUNC('month', MIN(day) FILTER (WHERE kind = 'new'))::date
-                           AS cohort_date,
-                       (ARRAY_AGG(delta ORDER BY day) FILTER (WHERE kind = 'new'))[1]
-                           AS start_mrr
-                  FROM moves
-                 GROUP BY company_id, customer_id
-                HAVING BOOL_OR(kind = 'new')
-            ), grid AS (
-                SELECT c.*, g.month::date AS month_date
-                  FROM cohort c
-                 CROSS JOIN LATERAL generate_series(
-                     c.cohort_date, DATE_TRUNC('month', CURRENT_DATE), INTERVAL '1 month') g(month)
-            ), {month_filled_ctes()}
-            ), carried AS (
-                SELECT filled.*,
-                       FIRST_VALUE(month_mrr) OVER (PARTITION BY company_id, customer_id, known
-                                                    ORDER BY month_date) AS mrr
-                  FROM filled
-            )
-            SELECT ROW_NUMBER() OVER (ORDER BY carried.company_id, carried.customer_id,
-                                      carried.month_date) AS id,
-                   carried.company_id, c.currency_id, carried.customer_id AS partner_id,
-                   carried.cohort_date, carried.month_date,
-                   ((EXTRACT(YEAR FROM carried.month_date) - EXTRACT(YEAR FROM carried.cohort_date))
-                    * 12 + EXTRACT(MONTH FROM carried.month_date)
-                    - EXTRACT(MONTH FROM carried.cohort_date))::int AS age,
+        return """
+            SELECT cm.id, cm.company_id, c.currency_id, cm.partner_id,
+                   cm.cohort_date, cm.month_date,
+                   ((EXTRACT(YEAR FROM cm.month_date) - EXTRACT(YEAR FROM cm.cohort_date)) * 12
+                    + EXTRACT(MONTH FROM cm.month_date)
+                    - EXTRACT(MONTH FROM cm.cohort_date))::int AS age,
                    1 AS customer_count,
-                   (carried.mrr > 0)::int AS retained_count,
-                   CASE WHEN carried.mrr > 0 THEN 100.0 ELSE 0.0 END AS retention_rate,
-                   carried.start_mrr, carried.mrr
-              FROM carried
-              JOIN res_company c ON c.id = carried.company_id
+                   (cm.mrr_end > 0)::int AS retained_count,
+                   CASE WHEN cm.mrr_end > 0 THEN 100.0 ELSE 0.0 END AS retention_rate,
+                   cm.start_mrr, cm.mrr_end AS mrr
+              FROM subscription_metric_customer_month cm
+              JOIN res_company c ON c.id = cm.company_id
         """
 
     def init(self):

@@ -26,6 +26,8 @@ class ReportsHistoryCommon(BillingCommon):
             [{"name": f"History customer {i}", "is_company": True} for i in range(8)]
         )
         cls._generate_history()
+        with freeze_time(AS_OF):
+            cls.env["subscription.metric.snapshot"]._cron_build_snapshots()
 
     @classmethod
     def _run_engine(cls, day):

@@ -5,8 +5,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..report.subscription_mrr_movement_report import customer_day_query
-
 CHECKS = [
     ("subscription", "Ledger = subscription MRR"),
     ("snapshot", "Snapshot = ledger MRR"),
@@ -130,17 +128,17 @@ class SubscriptionMetricReconcile(models.TransientModel):
             add("dimension", snapshot_mrr, dimension_mrr)
         # 3. For each customer, the movements of the range = its MRR change.
         day_before = self.date_from - timedelta(days=1)
-        moves = customer_day_query("e.company_id = %(company_id)s")
         cr.execute(
             SQL(
-                f"""
-                WITH moves AS ({moves}),
-                ledger AS (
-                    SELECT customer_id,
-                           COALESCE(SUM(delta) FILTER (WHERE day <= %(date_to)s), 0)
-                           - COALESCE(SUM(delta) FILTER (WHERE day <= %(day_before)s), 0)
-                               AS change
-                      FROM moves GROUP BY customer_id
+                """
+                WITH ledger AS (
+                    SELECT COALESCE(p.commercial_partner_id, e.partner_id) AS customer_id,
+                           SUM(e.mrr_delta) AS change
+                      FROM subscription_event e
+                      LEFT JOIN res_partner p ON p.id = e.partner_id
+                     WHERE e.company_id = %(company_id)s
+                       AND e.effective_date BETWEEN %(date_from)s AND %(date_to)s
+                     GROUP BY 1
                 ), report AS (
                     SELECT partner_id AS customer_id, SUM(amount) AS moved
                       FROM subscription_mrr_movement_report
