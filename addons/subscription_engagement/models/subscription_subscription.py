@@ -33,13 +33,25 @@ class SubscriptionSubscription(models.Model):
                 sub.current_period_end, sub.cycle_id.reminder_days
             )
 
-    def _engagement_send(self, occasion, template, key_field=False, upcoming=False):
+    def _engagement_send(
+        self,
+        occasion,
+        template,
+        key_field=False,
+        upcoming=False,
+        marketing=False,
+        period_keys=None,
+    ):
         """Queue ``template`` (a ``mail.template`` on subscriptions) for the
         subscriptions of ``self``, at most once per subscription, ``occasion``
         (a code) and period. The period is the value of the date field
         ``key_field`` (once in the subscription's life without one);
         subscriptions where that date is empty, or already past with
-        ``upcoming``, are skipped. The rows of ``subscription.engagement.log``
+        ``upcoming``, are skipped. ``period_keys`` (subscription id -> key)
+        gives the keys explicitly instead, e.g. one per ledger event.
+        A ``marketing`` message skips the subscriptions whose customer opted
+        out (``res.partner._subscription_marketing_allowed``); transactional
+        ones (the default) always go. The rows of ``subscription.engagement.log``
         are claimed in one statement before the mails are generated in batch,
         so re-runs and overlapping runs never send twice. Returns the
         subscriptions the message was queued for."""
@@ -48,8 +60,15 @@ class SubscriptionSubscription(models.Model):
         if template.model != self._name:
             raise ValueError(f"Template {template.name!r} is not a template of subscriptions.")
         today = fields.Date.context_today(self)
+        subs = self
+        if marketing:
+            subs = self.filtered(lambda s: s.partner_id._subscription_marketing_allowed())
         keys = {}
-        for sub in self:
+        for sub in subs:
+            if period_keys is not None:
+                if sub.id in period_keys:
+                    keys[sub.id] = period_keys[sub.id]
+                continue
             value = sub[key_field] if key_field else False
             if key_field and (not value or (upcoming and value < today)):
                 continue

@@ -3,7 +3,9 @@ from . import test_automation_batch
 from . import test_engagement_access
 from . import test_engagement_access_rpc
 from . import test_engagement_i18n
+from . import test_engagement_lifecycle
 from . import test_engagement_messages
+from . import test_engagement_opt_out
 from . import test_feedback
 from . import test_retention_offers
 from . import test_segment
