@@ -26,6 +26,7 @@
         # Wizards and model views.
         "wizards/subscription_change_plan_views.xml",
         "wizards/subscription_cancel_views.xml",
+        "wizards/subscription_pause_views.xml",
         "views/subscription_subscription_views.xml",
         "views/subscription_catalog_views.xml",
         "views/subscription_event_views.xml",

@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import drop_index, index_exists
+
+from ..tools import descriptions
 
 
 class AccountMove(models.Model):
@@ -15,6 +17,12 @@ class AccountMove(models.Model):
     subscription_period_end = fields.Date(
         copy=False, readonly=True, help="First day after the invoiced period."
     )
+    subscription_period_last_day = fields.Date(
+        string="Subscription Period Last Day",
+        compute="_compute_subscription_period_last_day",
+        help="Last day of the invoiced period (included): what the invoice shows as the "
+        "period's end.",
+    )
     subscription_invoice_kind = fields.Selection(
         selection=[
             ("period", "Period"),
@@ -24,6 +32,11 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
+
+    @api.depends("subscription_period_end")
+    def _compute_subscription_period_last_day(self):
+        for move in self:
+            move.subscription_period_last_day = descriptions.last_day(move.subscription_period_end)
 
     def init(self):
         res = super().init()

@@ -29,7 +29,9 @@ class SubscriptionBillingAdjustment(models.Model):
         readonly=False,
         precompute=True,
     )
-    amount = fields.Monetary(required=True, help="Positive: charge; negative: credit.")
+    amount = fields.Monetary(
+        required=True, aggregator=None, help="Positive: charge; negative: credit."
+    )
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     company_id = fields.Many2one(related="subscription_id.company_id", store=True, index=True)
     date_from = fields.Date()

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.subscription_core.models.locking import lock_for_processing
 
+from ..tools import descriptions
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
@@ -35,6 +37,11 @@ class SubscriptionBillingPeriod(models.Model):
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     date_start = fields.Date(required=True, readonly=True)
     date_end = fields.Date(required=True, readonly=True, help="First day after the period.")
+    date_last = fields.Date(
+        string="Last Day",
+        compute="_compute_date_last",
+        help="Last day of the period (included), as invoices show it.",
+    )
     state = fields.Selection(
         selection=[
             ("to_invoice", "To Invoice"),
@@ -42,6 +49,7 @@ class SubscriptionBillingPeriod(models.Model):
             ("free", "Nothing to Bill"),
             ("not_billed", "Not Billed"),
         ],
+        string="Status",
         required=True,
         default="to_invoice",
         index=True,
@@ -58,7 +66,9 @@ class SubscriptionBillingPeriod(models.Model):
         "price), taken when the period starts: a period invoiced later, after "
         "an outage, bills the plan it was served on.",
     )
-    amount_untaxed = fields.Monetary(readonly=True, help="Total of the lines before tax.")
+    amount_untaxed = fields.Monetary(
+        readonly=True, aggregator=None, help="Total of the lines before tax."
+    )
     note = fields.Char(readonly=True)
 
     _sql_constraints = [
@@ -69,6 +79,11 @@ class SubscriptionBillingPeriod(models.Model):
         ),
         ("dates_check", "CHECK(date_end > date_start)", "A period ends after it starts."),
     ]
+
+    @api.depends("date_end")
+    def _compute_date_last(self):
+        for period in self:
+            period.date_last = descriptions.last_day(period.date_end)
 
     # === BUSINESS ===#
 

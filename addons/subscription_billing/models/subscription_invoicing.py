@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, groupby
+from odoo.tools.misc import format_date
 
+from ..tools import descriptions
 from .subscription_subscription import BILLED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -127,8 +128,10 @@ class SubscriptionSubscription(models.Model):
                     "Billed from the current period: %(count)s elapsed period(s) from "
                     "%(start)s to %(end)s are not billed.",
                     count=len(elapsed),
-                    start=min(elapsed.mapped("date_start")),
-                    end=max(elapsed.mapped("date_end")) - timedelta(days=1),
+                    start=format_date(self.env, min(elapsed.mapped("date_start"))),
+                    end=format_date(
+                        self.env, descriptions.last_day(max(elapsed.mapped("date_end")))
+                    ),
                 )
             )
 
@@ -320,36 +323,50 @@ class SubscriptionSubscription(models.Model):
         plan: a list of {product_id, name, quantity, price_unit}, kept on the
         billing period when it starts."""
         self.ensure_one()
-        last_day = end - timedelta(days=1)
+        sub = self._in_partner_lang()
         lines = [
             {
                 "product_id": self.tier_id.product_id.id,
-                "name": _(
-                    "%(tier)s (%(cycle)s), %(start)s to %(end)s",
-                    tier=self.tier_id.name,
-                    cycle=self.cycle_id.name,
-                    start=start,
-                    end=last_day,
+                "name": sub._period_line_name(
+                    descriptions.plan_label(sub.tier_id.name, sub.cycle_id.name), start, end
                 ),
                 "quantity": self.quantity,
                 "price_unit": self.price_unit,
             }
         ]
-        for line in self.addon_line_ids:
+        for line in sub.addon_line_ids:
             lines.append(
                 {
                     "product_id": line.addon_id.product_id.id,
-                    "name": _(
-                        "%(addon)s, %(start)s to %(end)s",
-                        addon=line.addon_id.name,
-                        start=start,
-                        end=last_day,
-                    ),
+                    "name": sub._period_line_name(line.addon_id.name, start, end),
                     "quantity": line.quantity,
                     "price_unit": line.price_unit,
                 }
             )
         return lines
+
+    def _in_partner_lang(self):
+        """This subscription in its customer's language: what invoices say
+        is written in it."""
+        self.ensure_one()
+        return self.with_context(lang=self.partner_id.lang or self.env.lang)
+
+    def _period_line_name(self, item, start, end, template=None):
+        """Description of an invoice line billing ``item`` for the period
+        [start, end): "Pro (Monthly) – 12/02/2026 to 01/01/2027", the last
+        day served shown (see ``tools/descriptions``), dates in the language
+        and date format of the environment (see ``_in_partner_lang``).
+        ``template`` is a translated text with ``%(item)s``, ``%(start)s``
+        and ``%(end)s``."""
+        self.ensure_one()
+        env = self.env
+        return descriptions.period_description(
+            item,
+            start,
+            end,
+            lambda day: format_date(env, day),
+            template=template or env._("%(item)s – %(start)s to %(end)s"),
+        )
 
     def _prepare_period_line_values(self, start, end, lines=None):
         """Invoice line values of the period from ``start`` to ``end``:

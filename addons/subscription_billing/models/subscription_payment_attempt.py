@@ -53,7 +53,7 @@ class SubscriptionPaymentAttempt(models.Model):
     attempt_number = fields.Integer(required=True, default=1, readonly=True)
     scheduled_date = fields.Datetime(required=True, index=True, default=fields.Datetime.now)
     executed_at = fields.Datetime(readonly=True)
-    amount = fields.Monetary(readonly=True)
+    amount = fields.Monetary(readonly=True, aggregator=None)  # currencies differ
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     provider_id = fields.Many2one("payment.provider", readonly=True)
     token_id = fields.Many2one("payment.token", readonly=True)
@@ -70,6 +70,7 @@ class SubscriptionPaymentAttempt(models.Model):
             ("failed", "Failed"),
             ("cancelled", "Cancelled"),
         ],
+        string="Status",
         required=True,
         default="scheduled",
         index=True,

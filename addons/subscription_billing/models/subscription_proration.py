@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import timedelta
-
-from odoo import _, models
+from odoo import models
 from odoo.tools import float_is_zero
 
+from ..tools import descriptions
 from .subscription_subscription import BILLED_STATES
 
 
@@ -71,15 +70,17 @@ class SubscriptionSubscription(models.Model):
         of the old plan (product of the tier it credits), signed as on an
         invoice."""
         self.ensure_one()
+        sub = self._in_partner_lang()
         lines = []
         if preview["charge"]:
             lines.append(
                 self._prepare_invoice_line_values(
                     tier_to.product_id,
-                    _(
-                        "Proration: %(plan)s until %(end)s",
-                        plan=tier_to.name,
-                        end=date_to - timedelta(days=1),
+                    sub._period_line_name(
+                        descriptions.plan_label(tier_to.with_env(sub.env).name, sub.cycle_id.name),
+                        date_from,
+                        date_to,
+                        template=sub.env._("%(item)s – %(start)s to %(end)s (prorated)"),
                     ),
                     1,
                     preview["charge"],
@@ -91,7 +92,12 @@ class SubscriptionSubscription(models.Model):
             lines.append(
                 self._prepare_invoice_line_values(
                     tier_from.product_id,
-                    _("Unused time on the previous plan (%(plan)s)", plan=tier_from.name),
+                    sub._period_line_name(
+                        tier_from.with_env(sub.env).name,
+                        date_from,
+                        date_to,
+                        template=sub.env._("Unused time on %(item)s – %(start)s to %(end)s"),
+                    ),
                     1,
                     -preview["credit"],
                     date_from,

@@ -46,6 +46,7 @@ class SubscriptionSubscription(models.Model):
     )
     amount_due = fields.Monetary(compute="_compute_amount_due")
     dunning_state = fields.Selection(
+        string="Dunning Status",
         selection=[
             ("none", "Up to date"),
             ("in_dunning", "Retrying"),
@@ -176,6 +177,11 @@ class SubscriptionSubscription(models.Model):
         )
         action["domain"] = [("subscription_id", "=", self.id)]
         action["context"] = {"default_move_type": "out_invoice", "create": False}
+        # The list with the billed periods (overlaps and gaps show at once).
+        action["views"] = [
+            (self.env.ref("subscription_billing.account_move_view_list_subscription").id, "list"),
+            (False, "form"),
+        ]
         return action
 
     def _check_billing_staff(self):

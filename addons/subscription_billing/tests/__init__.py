@@ -11,6 +11,7 @@ from . import test_dunning
 from . import test_gate_billing
 from . import test_invoice_pdf
 from . import test_invoicing
+from . import test_line_descriptions
 from . import test_preview_tax
 from . import test_neutralize
 from . import test_payment_attempt_rights
@@ -18,3 +19,4 @@ from . import test_payment_hardening
 from . import test_stripe
 from . import test_stripe_resolution
 from . import test_stripe_webhook
+from . import test_vocabulary

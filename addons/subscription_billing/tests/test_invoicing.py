@@ -39,7 +39,7 @@ class TestInvoicing(BillingCommon):
                 (self.addon_support.product_id, 1, 20.0),
             ],
         )
-        self.assertIn("2026-01-31 to 2026-02-27", lines[0].name)
+        self.assertEqual(lines[0].name, "Basic (Test Monthly) – 01/31/2026 to 02/27/2026")
         self.assertEqual(lines.mapped("subscription_period_end"), [date(2026, 2, 28)] * 3)
         self.assertEqual(invoice.amount_untaxed, 60.0)
         self.assertEqual(invoice.amount_tax, 6.0, "the products' 10% tax")

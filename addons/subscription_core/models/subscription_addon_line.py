@@ -13,11 +13,15 @@ class SubscriptionAddonLine(models.Model):
     subscription_id = fields.Many2one(
         "subscription.subscription", required=True, ondelete="cascade", index=True
     )
-    addon_id = fields.Many2one("subscription.addon", required=True, ondelete="restrict")
+    addon_id = fields.Many2one(
+        "subscription.addon", string="Add-on", required=True, ondelete="restrict"
+    )
     quantity = fields.Integer(required=True, default=1)
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     company_id = fields.Many2one(related="subscription_id.company_id", store=True, index=True)
     price_unit = fields.Monetary(
+        string="Unit Price",
+        aggregator=None,
         compute="_compute_price_unit",
         store=True,
         readonly=False,

@@ -77,12 +77,14 @@ class SubscriptionEvent(models.Model):
     amount_credit = fields.Monetary(
         string="Proration Credit",
         currency_field="subscription_currency_id",
+        aggregator=None,
         readonly=True,
         help="Unused part of the previous plan (subscription currency).",
     )
     amount_charge = fields.Monetary(
         string="Proration Charge",
         currency_field="subscription_currency_id",
+        aggregator=None,
         readonly=True,
         help="New plan for the rest of the period (subscription currency).",
     )

@@ -14,15 +14,21 @@ class SubscriptionPrice(models.Model):
     _rec_names_search = ["tier_id", "addon_id"]
 
     tier_id = fields.Many2one("subscription.tier", ondelete="cascade", index=True)
-    addon_id = fields.Many2one("subscription.addon", ondelete="cascade", index=True)
+    addon_id = fields.Many2one(
+        "subscription.addon", string="Add-on", ondelete="cascade", index=True
+    )
     cycle_id = fields.Many2one("subscription.cycle", required=True, ondelete="restrict", index=True)
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
         default=lambda self: self.env.company.currency_id,
     )
+    # Prices of different cycles and currencies do not add up: no total.
     amount = fields.Monetary(
-        required=True, currency_field="currency_id", help="Price for one period."
+        required=True,
+        currency_field="currency_id",
+        aggregator=None,
+        help="Price for one period.",
     )
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, index=True

@@ -114,6 +114,7 @@ class SubscriptionSubscription(models.Model):
     quantity = fields.Integer(string="Seats", required=True, default=1, tracking=True)
     price_unit = fields.Monetary(
         string="Unit Price",
+        aggregator=None,
         compute="_compute_price_unit",
         store=True,
         readonly=False,
@@ -121,10 +122,16 @@ class SubscriptionSubscription(models.Model):
         help="Price of one seat of the tier per cycle, taken from the catalog "
         "when the subscription starts or changes plan, then kept.",
     )
+    missing_price_warning = fields.Char(
+        compute="_compute_missing_price_warning",
+        help="Draft subscriptions: what the catalog has no price for (the "
+        "subscription cannot start until it has one).",
+    )
     addon_line_ids = fields.One2many(
         "subscription.addon.line", "subscription_id", string="Add-ons", copy=True
     )
     state = fields.Selection(
+        string="Status",
         selection=SUBSCRIPTION_STATES,
         required=True,
         default="draft",
@@ -165,13 +172,17 @@ class SubscriptionSubscription(models.Model):
     )
     cancel_feedback = fields.Text(readonly=True, copy=False)
     pause_until = fields.Date(readonly=True, copy=False, help="Day the subscription resumes.")
+    # Amounts in each subscription's currency and per its own cycle: they do
+    # not add up across subscriptions (mrr_company does).
     recurring_amount = fields.Monetary(
+        aggregator=None,
         compute="_compute_recurring_amount",
         store=True,
         help="Amount billed each cycle: seats and add-ons.",
     )
     mrr = fields.Monetary(
         string="MRR",
+        aggregator=None,
         compute="_compute_mrr",
         store=True,
         help="Monthly recurring revenue in the subscription currency.",
@@ -241,6 +252,27 @@ class SubscriptionSubscription(models.Model):
                 continue
             price = sub._find_price(sub.tier_id)
             sub.price_unit = price.amount if price else 0.0
+
+    @api.depends("state", "tier_id", "cycle_id", "currency_id", "addon_line_ids.addon_id")
+    def _compute_missing_price_warning(self):
+        for sub in self:
+            items = [sub.tier_id, *sub.addon_line_ids.addon_id] if sub.tier_id else []
+            missing = (
+                [item for item in items if not sub._find_price(item)]
+                if sub.state == "draft" and sub.cycle_id and sub.currency_id
+                else []
+            )
+            sub.missing_price_warning = (
+                _(
+                    "No price for the %(cycle)s cycle in %(currency)s: %(items)s. Add one in "
+                    "Subscriptions > Configuration > Prices before starting the subscription.",
+                    cycle=sub.cycle_id.display_name,
+                    currency=sub.currency_id.name,
+                    items=", ".join(item.display_name for item in missing),
+                )
+                if missing
+                else False
+            )
 
     @api.depends("price_unit", "quantity", "addon_line_ids.price_subtotal", "currency_id")
     def _compute_recurring_amount(self):

@@ -246,9 +246,14 @@ class SubscriptionSubscription(models.Model):
         return periods.clip_end(end, self.date_end or None)
 
     def _activate(self, on_date):
-        """Active from ``on_date``: the first paid period starts."""
+        """Active from ``on_date``: the first paid period starts. A trial
+        ended early ends on ``on_date`` (``trial_end_date`` is the first day
+        after the trial, the day billing starts)."""
         self.ensure_one()
-        return self._start_period("activated", on_date, {"trial_end_date": self.trial_end_date})
+        trial_end = self.trial_end_date
+        if trial_end and on_date < trial_end:
+            trial_end = on_date
+        return self._start_period("activated", on_date, {"trial_end_date": trial_end})
 
     def _resume(self, on_date):
         """Resume on ``on_date``: under the 'extend' pause policy the paid

@@ -90,6 +90,7 @@ class SubscriptionWebhookDelivery(models.Model):
             ("dead", "Given up"),
             ("cancelled", "Cancelled"),
         ],
+        string="Status",
         required=True,
         default="pending",
         readonly=True,

@@ -11,6 +11,8 @@ from . import test_portal_refusals
 from . import test_portal_tour
 from . import test_query_budget
 from . import test_renewal_engine
+from . import test_staff_form
+from . import test_staff_tour
 from . import test_timezone
 from . import test_webhook
 from . import test_webhook_guard
