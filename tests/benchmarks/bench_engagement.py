@@ -3,13 +3,15 @@
 
 On a database where subscription_engagement is installed (without demo data),
 it seeds N active monthly subscriptions in SQL (``bench_core.seed``), makes
-1,000 of them due a renewal reminder today, then measures:
+1,000 of them due a renewal reminder and 1,000 an NPS invitation today, then
+measures:
 
-* the shipped renewal-reminder rule run by Odoo's scheduler
-  (``base.automation._check``) in batch (``batch_process``): messages queued
-  per second and queries per message;
-* the same number of reminders sent with a naive ``mail.template.send_mail``
-  loop on 1,000 other subscriptions, in the same run, as the reference;
+* the daily run of Odoo's scheduler for the time-based rules
+  (``base.automation._check``, the shipped rules in batch): 1,000 renewal
+  reminders and 1,000 NPS invitations due (with their survey answers):
+  messages queued per second and queries per message;
+* the same number of messages sent with a naive ``mail.template.send_mail``
+  loop on other subscriptions, in the same run, as the reference;
 * the refresh of every shipped customer segment over the N subscriptions.
 
 Each measure is printed as a line ``RESULT <name> <value>``.
@@ -27,8 +29,26 @@ from bench_core import peak_rss_mb, result, seed
 DUE = 1000
 
 
+def column_defaults(env):
+    """SQL defaults for the required columns other addons added to
+    subscriptions, so that ``bench_core.seed``'s INSERT fills them."""
+    from odoo.tools import SQL
+
+    Subscription = env["subscription.subscription"]
+    for name, field in Subscription._fields.items():
+        if field.store and field.required and field.type == "selection" and field.default:
+            env.cr.execute(
+                SQL(
+                    "ALTER TABLE subscription_subscription ALTER COLUMN %s SET DEFAULT %s",
+                    SQL.identifier(name),
+                    field.default(Subscription),
+                )
+            )
+
+
 def make_due(env, count):
-    """1,000 subscriptions due a reminder today (their period ends in 3 days)."""
+    """1,000 subscriptions due a renewal reminder today (their period ends in
+    3 days) and 1,000 others due an NPS invitation today."""
     cr = env.cr
     today = date.today()
     cr.execute(
@@ -45,7 +65,20 @@ def make_due(env, count):
          WHERE id IN (SELECT id FROM subscription_subscription
                        WHERE name LIKE 'BENCH/%%' ORDER BY id LIMIT %(due)s)
         """,
-        {"end": today + timedelta(days=3), "today": today, "due": min(DUE, count // 2)},
+        {"end": today + timedelta(days=3), "today": today, "due": min(DUE, count // 4)},
+    )
+    cr.execute(
+        "UPDATE subscription_subscription SET nps_next_date = %s WHERE name LIKE 'BENCH/%%'",
+        [today + timedelta(days=30)],
+    )
+    cr.execute(
+        """
+        UPDATE subscription_subscription SET nps_next_date = %(today)s
+         WHERE id IN (SELECT id FROM subscription_subscription
+                       WHERE name LIKE 'BENCH/%%' AND renewal_reminder_date <> %(today)s
+                       ORDER BY id LIMIT %(due)s)
+        """,
+        {"today": today, "due": min(DUE, count // 4)},
     )
     cr.execute(
         "UPDATE res_partner SET email = 'bench' || id || '@example.com' "
@@ -54,15 +87,14 @@ def make_due(env, count):
     env.invalidate_all()
 
 
-def bench_reminders(env):
-    rule = env.ref("subscription_engagement.automation_renewal_reminder")
-    template = env.ref("subscription_engagement.mail_template_renewal_reminder")
+def bench_daily_jobs(env):
+    """The scheduler's daily run: every time-based rule, of which the
+    renewal reminder and the NPS invitation have 1,000 subscriptions due."""
     Automation = env["base.automation"]
-    # Only the reminder rule runs; it last ran yesterday evening.
+    yesterday_evening = datetime.combine(date.today(), datetime.min.time()) - timedelta(hours=1)
     Automation.search([("trigger", "in", ("on_time", "on_time_created", "on_time_updated"))]).write(
-        {"last_run": datetime.now()}
+        {"last_run": yesterday_evening}
     )
-    rule.last_run = datetime.combine(date.today(), datetime.min.time()) - timedelta(hours=1)
     env.flush_all()
     Mail = env["mail.mail"]
     mails_before = Mail.search_count([])
@@ -75,22 +107,26 @@ def bench_reminders(env):
     sent = Mail.search_count([]) - mails_before
     if not sent:
         raise SystemExit("the reminder rule queued no message")
+    result("engagement_batch_seconds", round(batch_seconds, 2))
     result("engagement_batch_messages", sent)
     result("engagement_batch_messages_per_second", round(sent / batch_seconds, 1))
     result("engagement_batch_queries_per_message", round(batch_queries / sent, 2))
     env.cr.commit()
 
-    # The reference: the same template, a naive loop on as many other subscriptions.
+    # The reference: as many messages with the same templates, a naive loop
+    # of send_mail on other subscriptions (half reminders, half NPS).
+    reminder = env.ref("subscription_engagement.mail_template_renewal_reminder")
+    nps = env.ref("subscription_engagement.mail_template_nps_invitation")
     others = env["subscription.subscription"].search(
-        [("name", "=like", "BENCH/%"), ("renewal_reminder_date", "!=", date.today())],
+        [("name", "=like", "BENCH/%"), ("engagement_log_ids", "=", False)],
         limit=sent,
-        order="id",
+        order="id desc",
     )
     mails_before = Mail.search_count([])
     q0 = env.cr.sql_log_count
     t0 = time.perf_counter()
-    for sub in others:
-        template.send_mail(sub.id)
+    for index, sub in enumerate(others):
+        (reminder if index % 2 else nps).send_mail(sub.id)
     env.flush_all()
     naive_seconds = time.perf_counter() - t0
     naive_queries = env.cr.sql_log_count - q0
@@ -138,6 +174,7 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         t0 = time.perf_counter()
+        column_defaults(env)
         seed(env, args.count, portal_subs=0)
         make_due(env, args.count)
         cr.commit()
@@ -145,7 +182,7 @@ def main():
             f"seeded {args.count} subscriptions in {time.perf_counter() - t0:.1f}s", file=sys.stderr
         )
         rss_before = peak_rss_mb()
-        bench_reminders(env)
+        bench_daily_jobs(env)
         bench_segments(env)
         result("engagement_peak_rss_mb", round(peak_rss_mb(), 1))
         result("engagement_rss_growth_mb", round(peak_rss_mb() - rss_before, 1))

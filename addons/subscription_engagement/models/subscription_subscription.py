@@ -78,6 +78,7 @@ class SubscriptionSubscription(models.Model):
         self.env["subscription.engagement.log"].flush_model()
         sent = self.browse(self.env["subscription.engagement.log"]._claim(occasion, keys, template))
         if sent:
+            sent._engagement_prepare(occasion)
             template.sudo().send_mail_batch(sent.ids)
             _logger.info("Engagement %s: %d message(s) queued.", occasion, len(sent))
         return sent

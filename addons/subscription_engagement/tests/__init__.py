@@ -9,3 +9,5 @@ from . import test_engagement_opt_out
 from . import test_feedback
 from . import test_retention_offers
 from . import test_segment
+from . import test_nps
+from . import test_crm
