@@ -17,6 +17,7 @@ from . import subscription_stripe_event
 from . import subscription_subscription
 
 # Extensions of subscription.subscription, one concern per file (after the model).
+from . import subscription_demo
 from . import subscription_dunning
 from . import subscription_invoicing
 from . import subscription_credit

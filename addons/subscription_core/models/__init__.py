@@ -12,6 +12,7 @@ from . import subscription_price
 from . import subscription_subscription
 
 # Extensions of subscription.subscription, one concern per file (after the model).
+from . import subscription_demo
 from . import subscription_subscription_gate
 from . import subscription_subscription_lifecycle
 from . import subscription_subscription_pause

@@ -2,6 +2,7 @@
 from . import test_access
 from . import test_access_rpc
 from . import test_change_plan
+from . import test_demo_history
 from . import test_gate
 from . import test_gate_rpc
 from . import test_lifecycle
