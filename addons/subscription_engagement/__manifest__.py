@@ -48,7 +48,13 @@
         "views/subscription_retention_offer_views.xml",
         "views/res_config_settings_retention_views.xml",
         "wizards/subscription_cancel_views.xml",
+        "views/retention_portal_templates.xml",
         # Last because it references the actions defined above.
         "views/subscription_engagement_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "subscription_engagement/static/tests/tours/**/*",
+        ],
+    },
 }

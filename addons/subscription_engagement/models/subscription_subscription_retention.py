@@ -68,8 +68,12 @@ class SubscriptionSubscription(models.Model):
         offer = self.env["subscription.retention.offer"].sudo().browse(offer_id).exists()
         if not offer or offer not in self._get_retention_offers(reason):
             raise UserError(_("This offer is not available for %(name)s.", name=self.name))
-        acceptance = self._apply_retention_offer(offer, reason)
-        self._create_cancellation_feedback(reason, feedback)
+        # In the subscription's company: the invoices and credit notes of a
+        # pause or plan change are that company's (a portal visitor's own
+        # company may be another).
+        sub = self.with_company(self.company_id)
+        acceptance = sub._apply_retention_offer(offer, reason)
+        sub._create_cancellation_feedback(reason, feedback)
         return acceptance
 
     def _apply_retention_offer(self, offer, reason=None, source="cancellation"):
@@ -151,13 +155,14 @@ class SubscriptionSubscription(models.Model):
         )
         if self.currency_id.is_zero(amount):
             return lines
+        percent = f"{acceptance.discount_percent:g}"
         lines.append(
             {
                 "product_id": self.tier_id.product_id.id,
                 "name": _(
                     "%(offer)s: %(percent)s%% off (period %(number)s of %(total)s)",
                     offer=acceptance.offer_id.name,
-                    percent=f"{acceptance.discount_percent:g}",
+                    percent=percent,
                     number=acceptance.discount_periods_used + 1,
                     total=acceptance.discount_periods,
                 ),

@@ -8,6 +8,7 @@ from . import test_engagement_messages
 from . import test_engagement_opt_out
 from . import test_feedback
 from . import test_retention_offers
+from . import test_retention_portal
 from . import test_segment
 from . import test_nps
 from . import test_crm

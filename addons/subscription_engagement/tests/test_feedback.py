@@ -97,7 +97,7 @@ class TestFeedback(EngagementCommon):
         self.assertEqual(action["context"]["default_partner_id"], self.customer.id)
         feedback = (
             self.Feedback.with_user(self.sub_user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"text": "Called: happy with the new reports."})
         )
         self.assertEqual(feedback.kind, "call")
