@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 
+from ..tools import descriptions
+
 # Payment states of a posted customer invoice or credit note still open.
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
@@ -27,7 +29,12 @@ class SubscriptionSubscription(models.Model):
         if event.amount_credit > 0:
             self._credit_customer(
                 event.amount_credit,
-                _("Unused time after the pause on %(date)s", date=event.effective_date),
+                self._unused_time_line_name(
+                    event.effective_date,
+                    self._in_partner_lang().env._(
+                        "Unused time on %(item)s – %(start)s to %(end)s (paused)"
+                    ),
+                ),
                 event.effective_date,
                 self.current_period_end,
                 product=event.tier_to_id.product_id,
@@ -45,7 +52,12 @@ class SubscriptionSubscription(models.Model):
                 [
                     self._prepare_invoice_line_values(
                         pause.tier_to_id.product_id,
-                        _("Resumed on %(date)s, the day of the pause", date=on_date),
+                        self._unused_time_line_name(
+                            on_date,
+                            self._in_partner_lang().env._(
+                                "%(item)s – %(start)s to %(end)s (resumed the day of the pause)"
+                            ),
+                        ),
                         1,
                         pause.amount_credit,
                         on_date,
@@ -94,13 +106,31 @@ class SubscriptionSubscription(models.Model):
         ):
             self._credit_customer(
                 event.amount_credit,
-                _("Unused time after cancellation on %(date)s", date=event.effective_date),
+                self._unused_time_line_name(
+                    event.effective_date,
+                    self._in_partner_lang().env._(
+                        "Unused time on %(item)s – %(start)s to %(end)s (cancelled)"
+                    ),
+                ),
                 event.effective_date,
                 self.current_period_end,
             )
         return res
 
     # === CREDIT NOTES ===#
+
+    def _unused_time_line_name(self, on_date, template):
+        """Description of a line for the current plan from ``on_date`` to the
+        end of the current period, in the customer's language: ``template``
+        is translated in it by the caller (see ``_in_partner_lang`` and
+        ``_period_line_name``)."""
+        sub = self._in_partner_lang()
+        return sub._period_line_name(
+            descriptions.plan_label(sub.tier_id.name, sub.cycle_id.name),
+            on_date,
+            self.current_period_end,
+            template=template,
+        )
 
     def _credit_customer(self, amount, name, date_from, date_to, product=None):
         """Post a credit note of ``amount`` (subscription currency, before

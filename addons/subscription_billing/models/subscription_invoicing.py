@@ -359,6 +359,8 @@ class SubscriptionSubscription(models.Model):
         ``template`` is a translated text with ``%(item)s``, ``%(start)s``
         and ``%(end)s``."""
         self.ensure_one()
+        if not (start and end) or end <= start:
+            return item  # not a period (e.g. a credit on its last day)
         env = self.env
         return descriptions.period_description(
             item,

@@ -56,6 +56,22 @@ class TestLineDescriptions(BillingCommon):
             ],
         )
 
+    def test_credit_lines_of_a_pause_and_a_cancellation(self):
+        self.company.subscription_credit_on_cancel = True
+        paused = self._billed_subscription(on=date(2026, 1, 31))
+        cancelled = self._billed_subscription(on=date(2026, 1, 31), tier=self.tier_pro)
+        with freeze_time("2026-02-14"):
+            paused.action_pause()
+            cancelled.action_cancel(self.reason.id, at_period_end=False)
+        self.assertEqual(
+            self._invoice(paused, "credit").invoice_line_ids.name,
+            "Unused time on Basic (Test Monthly) – 02/14/2026 to 02/27/2026 (paused)",
+        )
+        self.assertEqual(
+            self._invoice(cancelled, "credit").invoice_line_ids.name,
+            "Unused time on Pro (Test Monthly) – 02/14/2026 to 02/27/2026 (cancelled)",
+        )
+
     def test_subscription_invoice_list_shows_periods(self):
         sub = self._billed_subscription(on=date(2026, 1, 31))
         action = sub.action_view_invoices()

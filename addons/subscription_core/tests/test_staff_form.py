@@ -3,7 +3,7 @@ from datetime import date
 
 from lxml import etree
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, tagged
 
 from .common import SubscriptionCommon
@@ -69,6 +69,13 @@ class TestStaffForm(SubscriptionCommon):
                         wizard.action_confirm()
         self.assertEqual(sub.state, "active", "nothing half-written")
         self.assertEqual(self._events(sub)[-1].event_type, "activated")
+
+    def test_pause_wizard_needs_subscription_rights(self):
+        sub = self._started_subscription(on=START)
+        for user in (self.internal_user, self.portal_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["subscription.pause"].with_user(user).create({"subscription_id": sub.id})
+        self.assertEqual(sub.state, "active")
 
     # ------------------------------------------------------------
     # Fields that no longer apply
