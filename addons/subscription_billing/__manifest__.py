@@ -39,4 +39,9 @@
     "demo": [
         "demo/subscription_billing_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "subscription_billing/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -53,6 +53,10 @@ class SubscriptionBillingPortal(SubscriptionPortal):
             else request.env["payment.token"]
         )
         user = request.env.user
+        is_contact = (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id == subscription_sudo.commercial_partner_id
+        )
         unpaid = invoices.filtered(lambda inv: inv.payment_state in ("not_paid", "partial"))
         return {
             "billing_invoices": invoices[: self._subscription_invoice_limit],
@@ -64,21 +68,22 @@ class SubscriptionBillingPortal(SubscriptionPortal):
             "billing_payment_state_labels": self._get_selection_labels(
                 "account.move", "payment_state"
             ),
-            "billing_attempts": attempts,
-            "billing_attempt_state_labels": self._get_selection_labels(
-                "subscription.payment.attempt", "state"
-            ),
-            "billing_attempt_messages": {
-                attempt.id: self._get_payment_attempt_customer_message(attempt)
-                for attempt in attempts
+            "billing_invoice_pdf_urls": {
+                invoice.id: invoice.get_portal_url(report_type="pdf", download=True)
+                for invoice in invoices[: self._subscription_invoice_limit]
             },
+            "billing_attempts": attempts,
+            # What was charged, what failed and what happens next, in the
+            # customer's words (see models/subscription_payment_history.py).
+            "billing_history": subscription_sudo._get_portal_payment_history(attempts),
             "billing_tokens": tokens,
             "billing_can_change_payment_method": can_change,
-            # /my/payment_method saves the method on the logged-in user's
-            # partner: only useful to a contact of the customer itself.
-            "billing_can_add_payment_method": can_change
-            and not user._is_public()
-            and user.partner_id.commercial_partner_id == subscription_sudo.commercial_partner_id,
+            # A new payment method is saved on the signed-in user's partner,
+            # and the billing address is the customer's: only for a contact
+            # of the customer itself (see portal_payment_method.py and
+            # portal_billing_address.py).
+            "billing_can_add_payment_method": can_change and is_contact,
+            "billing_can_edit_address": is_contact,
         }
 
     def _get_subscription_portal_invoices(self, subscription_sudo):
@@ -135,26 +140,6 @@ class SubscriptionBillingPortal(SubscriptionPortal):
             return None
         return (start, max(start, end - timedelta(days=1)))
 
-    def _get_payment_attempt_customer_message(self, attempt):
-        """A message fit for the customer. Decline codes and provider messages
-        stay in the backend: they can reveal more than the customer needs and
-        are not translated."""
-        env = request.env
-        if attempt.state == "scheduled":
-            return env._("The payment will be taken on this date.")
-        if attempt.state == "processing":
-            return env._("The payment is being processed.")
-        if attempt.state == "succeeded":
-            return env._("Paid. Thank you!")
-        if attempt.state == "cancelled":
-            return env._("Not taken: no longer needed.")
-        if attempt.decline_type == "hard":
-            return env._(
-                "Declined: this payment method cannot be charged again. "
-                "Please choose or add another one."
-            )
-        return env._("Declined by the bank. We will try again automatically.")
-
     def _get_subscription_portal_actions(self, subscription_sudo):
         actions = super()._get_subscription_portal_actions(subscription_sudo)
         if subscription_sudo.state in ONGOING_STATES:
@@ -190,11 +175,9 @@ class SubscriptionBillingPortal(SubscriptionPortal):
             token_sudo = self._get_subscription_payment_token(
                 subscription_sudo, self._parse_portal_id(token_id)
             )
-            # The model re-checks the token (owner, provider, currency) and
-            # reacts to the change (a blocked dunning is retried).
-            subscription_sudo.write(
-                {"payment_token_id": token_sudo.id, "billing_mode": "auto_charge"}
-            )
+            # The model re-checks the token (owner, provider, currency), lifts
+            # a blocked dunning and charges the open invoices again.
+            subscription_sudo._use_payment_token(token_sudo)
 
         return self._do_subscription_portal_action(
             subscription_id,

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import account_move
 from . import account_move_line
+from . import ir_actions_report
 from . import payment_token
 from . import payment_transaction
 from . import res_company
@@ -22,3 +23,5 @@ from . import subscription_dunning
 from . import subscription_invoicing
 from . import subscription_credit
 from . import subscription_proration
+from . import subscription_payment_history
+from . import subscription_payment_method

@@ -3,6 +3,11 @@ from . import test_access_rpc
 from . import test_billed_served
 from . import test_billing_periods
 from . import test_billing_portal
+from . import test_billing_portal_address
+from . import test_billing_portal_card
+from . import test_billing_portal_history
+from . import test_billing_portal_pdf
+from . import test_billing_portal_tour
 from . import test_billing_views
 from . import test_charging
 from . import test_concurrency

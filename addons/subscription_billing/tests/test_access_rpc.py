@@ -130,7 +130,7 @@ class TestBillingAccessRpc(JsonRpcMixin, BillingCommon, HttpCase):
             response.text.count("o_subscription_attempt_row"),
             len(self.sub_a.payment_attempt_ids),
         )
-        self.assertIn('data-state="failed"', response.text)
+        self.assertIn('data-state="declined"', response.text)
         # and by access token, logged out
         self.authenticate(None, None)
         self._rpc_login = None

@@ -85,14 +85,20 @@ class TestBillingPortal(BillingCommon, HttpCase):
         # The failed attempt, with a customer-safe message only.
         failed = self.sub_a.payment_attempt_ids.filtered(lambda a: a.state == "failed")[:1]
         self.assertIn("o_subscription_attempt_row", page)
-        self.assertIn('data-state="failed"', page)
+        self.assertIn('data-state="declined"', page)
         if failed.error_message:
             self.assertNotIn(failed.error_message, page)
         self.assertNotIn(failed.decline_code, page)
         # The saved card and the form to pick another one.
         self.assertIn("o_subscription_current_token", page)
         self.assertIn("o_subscription_payment_method_form", page)
-        self.assertIn('href="/my/payment_method"', page)
+        self.assertIn(f'href="/my/subscriptions/{self.sub_a.id}/payment_method/update"', page)
+        # Each invoice can be downloaded as a PDF.
+        self.assertIn(
+            f"/my/invoices/{self.invoice_a.id}?access_token={self.invoice_a.access_token}"
+            "&amp;report_type=pdf&amp;download=true",
+            page,
+        )
 
     def test_page_without_debt_has_no_banner(self):
         self._login(self.portal_user_b)
@@ -109,8 +115,8 @@ class TestBillingPortal(BillingCommon, HttpCase):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.invoice_a.name, response.text)
-        # Logged out, saving a new method on /my/payment_method is not offered.
-        self.assertNotIn('href="/my/payment_method"', response.text)
+        # Logged out, saving a new payment method is not offered.
+        self.assertNotIn("/payment_method/update", response.text)
         response = self.url_open(self._url(self.sub_a), allow_redirects=False)
         self.assertRefused(response, self.invoice_a)
 

@@ -101,3 +101,58 @@ def classify(code, occurrences=1):
 
 def is_retryable(code, occurrences=1):
     return classify(code, occurrences) == SOFT
+
+
+# What the customer is told about a decline, by family of codes (the portal
+# translates each family into a sentence). Lost, stolen, fraudulent and
+# blocked cards are told as a plain decline, as card networks ask: the reason
+# is for the merchant, and the cardholder learns it from the bank.
+REASON_DECLINED = "declined"
+REASONS = {
+    "insufficient_funds": frozenset(
+        {"insufficient_funds", "withdrawal_count_limit_exceeded", "card_velocity_exceeded"}
+    ),
+    "expired_card": frozenset({"expired_card", "invalid_expiry_month", "invalid_expiry_year"}),
+    "incorrect_details": frozenset(
+        {
+            "incorrect_number",
+            "invalid_number",
+            "incorrect_cvc",
+            "invalid_cvc",
+            "invalid_account",
+            "account_closed",
+            "new_account_information_available",
+        }
+    ),
+    "authentication_required": frozenset(
+        {"authentication_required", "offline_pin_required", "online_or_offline_pin_required"}
+    ),
+    "not_supported": frozenset(
+        {
+            "card_not_supported",
+            "currency_not_supported",
+            "transaction_not_allowed",
+            "service_not_allowed",
+            "not_permitted",
+        }
+    ),
+    "temporary": frozenset(
+        {
+            "processing_error",
+            "try_again_later",
+            "issuer_not_available",
+            "reenter_transaction",
+            "rate_limit",
+            "api_connection_error",
+            "duplicate_transaction",
+        }
+    ),
+    "payment_method_missing": frozenset({"payment_method_missing"}),
+}
+_REASON_BY_CODE = {code: reason for reason, codes in REASONS.items() for code in codes}
+
+
+def customer_reason(code):
+    """Family of ``code`` to explain the decline to the customer (one of
+    ``REASONS``' keys, or ``REASON_DECLINED`` for any other code)."""
+    return _REASON_BY_CODE.get(normalize(code), REASON_DECLINED)
