@@ -28,6 +28,7 @@
         # Templates before the automation rules whose actions name them.
         "data/mail_template_data.xml",
         "data/base_automation_data.xml",
+        "data/winback_data.xml",
         "data/mail_template_lifecycle_data.xml",
         "data/base_automation_lifecycle_data.xml",
         "data/base_automation_batch_data.xml",
@@ -49,6 +50,7 @@
         "views/res_config_settings_retention_views.xml",
         "wizards/subscription_cancel_views.xml",
         "views/retention_portal_templates.xml",
+        "views/winback_templates.xml",
         # Last because it references the actions defined above.
         "views/subscription_engagement_menus.xml",
     ],
