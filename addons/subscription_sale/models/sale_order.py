@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_amount, format_date
 
 from odoo.addons.subscription_core.models.subscription_subscription import MAX_QUANTITY
 
@@ -57,6 +58,13 @@ class SaleOrder(models.Model):
         string="Created Subscriptions",
         groups="subscription_core.group_subscription_user",
     )
+    subscription_change_summary = fields.Text(
+        string="Change Preview",
+        compute="_compute_subscription_change_summary",
+        groups="subscription_core.group_subscription_user",
+        help="What confirming this quotation does to the subscription to change "
+        "(from preview_change: nothing is written).",
+    )
     subscription_count = fields.Integer(compute="_compute_subscription_count")
     has_subscription_lines = fields.Boolean(compute="_compute_has_subscription_lines")
 
@@ -66,6 +74,57 @@ class SaleOrder(models.Model):
     def _compute_has_subscription_lines(self):
         for order in self:
             order.has_subscription_lines = any(order.order_line.mapped("is_subscription_line"))
+
+    @api.depends(
+        "state",
+        "subscription_id",
+        "subscription_effective",
+        "currency_id",
+        "order_line.product_uom_qty",
+        "order_line.price_unit",
+        "order_line.discount",
+        "order_line.subscription_cycle_id",
+        "order_line.subscription_tier_id",
+        "order_line.subscription_addon_id",
+    )
+    def _compute_subscription_change_summary(self):
+        for order in self:
+            summary = False
+            if order.subscription_id and order.state in ("draft", "sent"):
+                try:
+                    plan = order._get_subscription_plan()
+                except (UserError, AccessError) as error:
+                    summary = error.args[0]
+                else:
+                    if plan:
+                        summary = order._describe_subscription_change(plan["preview"])
+            order.subscription_change_summary = summary
+
+    def _describe_subscription_change(self, preview):
+        currency = self.env["res.currency"].browse(preview["currency_id"])
+
+        def money(amount):
+            return format_amount(self.env, amount, currency)
+
+        if preview["effective"] == "period_end":
+            return _(
+                "Takes effect on %(date)s, nothing to pay now; then %(after)s per cycle "
+                "(%(before)s today).",
+                date=format_date(self.env, preview["effective_date"]),
+                after=money(preview["recurring_amount_after"]),
+                before=money(preview["recurring_amount_before"]),
+            )
+        return _(
+            "Takes effect now: credit %(credit)s for the unused time, charge %(charge)s, "
+            "net %(net)s before taxes (%(total)s with taxes); then %(after)s per cycle "
+            "(%(before)s today).",
+            credit=money(preview["credit"]),
+            charge=money(preview["charge"]),
+            net=money(preview["net"]),
+            total=money(preview.get("amount_total", preview["net"])),
+            after=money(preview["recurring_amount_after"]),
+            before=money(preview["recurring_amount_before"]),
+        )
 
     def _compute_subscription_count(self):
         for order in self:

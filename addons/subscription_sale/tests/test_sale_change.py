@@ -3,6 +3,7 @@ from datetime import date
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
+from odoo.tools import format_amount
 
 from .common import SaleSubscriptionCommon
 
@@ -32,6 +33,25 @@ class TestSaleChangeSubscription(SaleSubscriptionCommon):
         order = self._change_order([(self.tier_pro, 2)])
         self.assertEqual(order.order_line.subscription_cycle_id, self.monthly)
         self.assertEqual(order.order_line.price_unit, 30.0)
+
+    def test_change_preview_on_the_quotation(self):
+        def money(amount):
+            return format_amount(self.env, amount, self.currency)
+
+        with freeze_time("2026-04-16"):
+            order = self._change_order([(self.tier_pro, 2)])
+            summary = order.subscription_change_summary
+        self.assertIn("Takes effect now", summary)
+        # 40.00 a month -> 80.00, 15 of the 30 days left.
+        for amount in (20.0, 40.0, 80.0):
+            self.assertIn(money(amount), summary)
+        self.assertIn(money(22.0), summary, "the net with the 10% tax")
+        with freeze_time("2026-04-16"):
+            order = self._change_order([(self.tier_basic, 1)])
+            self.assertIn("Takes effect on", order.subscription_change_summary)
+            order = self._change_order([(self.tier_basic, 2)])
+            self.assertIn("already has this plan", order.subscription_change_summary)
+        self.assertFalse(self.sub.has_pending_change, "a preview writes nothing")
 
     def test_upgrade_now(self):
         order = self._change_order([(self.tier_pro, 2)])
