@@ -41,6 +41,7 @@
         "views/subscription_segment_views.xml",
         "views/survey_nps_views.xml",
         "views/crm_views.xml",
+        "views/cross_sell_portal_templates.xml",
         "views/subscription_cycle_views.xml",
         "views/subscription_subscription_views.xml",
         "views/res_partner_opt_out_views.xml",

@@ -18,6 +18,7 @@ from . import subscription_segment
 from . import subscription_subscription
 from . import subscription_subscription_onboarding
 from . import subscription_subscription_crm
+from . import subscription_subscription_cross_sell
 from . import subscription_subscription_feedback
 from . import subscription_subscription_retention
 from . import subscription_subscription_survey

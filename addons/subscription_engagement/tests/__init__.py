@@ -12,4 +12,5 @@ from . import test_retention_portal
 from . import test_segment
 from . import test_nps
 from . import test_crm
+from . import test_cross_sell
 from . import test_winback
