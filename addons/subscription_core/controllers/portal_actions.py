@@ -320,12 +320,16 @@ class SubscriptionPortalActions(SubscriptionPortalPages):
         methods=["POST"],
     )
     def portal_subscription_undo_change(self, subscription_id, access_token=None, **_post):
+        def undo_change(subscription_sudo):
+            subscription_sudo.action_cancel_pending_change()
+            # A withdrawn change leaves no ledger event: tell the staff here.
+            subscription_sudo.message_post(
+                body=request.env._("The customer withdrew the scheduled plan change."),
+                subtype_xmlid="mail.mt_note",
+            )
+
         return self._do_subscription_portal_action(
-            subscription_id,
-            access_token,
-            "undo_change",
-            lambda subscription_sudo: subscription_sudo.action_cancel_pending_change(),
-            "change_undone",
+            subscription_id, access_token, "undo_change", undo_change, "change_undone"
         )
 
     @http.route(

@@ -139,6 +139,10 @@ class TestPortalRefusals(SubscriptionCommon, HttpCase):
         self.assertFalse(self.sub_a.has_pending_change)
         self.assertFalse(self.sub_a.pending_tier_id)
         self.assertEqual(self.sub_a.tier_id, self.tier_pro)
+        note = self.sub_a.message_ids[:1]
+        self.assertIn("withdrew the scheduled plan change", note.body)
+        self.assertEqual(note.author_id, self.portal_user.partner_id)
+        self.assertTrue(note.subtype_id.internal)
         page = self.url_open(response.headers["Location"]).text
         self.assertIn("o_subscription_success", page)
         self.assertIn("your current plan continues", page)
