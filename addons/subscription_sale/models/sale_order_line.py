@@ -105,6 +105,20 @@ class SaleOrderLine(models.Model):
     def _compute_price_unit(self):
         return super()._compute_price_unit()
 
+    @api.depends("subscription_cycle_id")
+    def _compute_name(self):
+        return super()._compute_name()
+
+    def _get_sale_order_line_multiline_description_sale(self):
+        """The description of a subscription line says its billing cycle (in
+        the customer's language, as the rest of the description)."""
+        description = super()._get_sale_order_line_multiline_description_sale()
+        if self.is_subscription_line and self.subscription_cycle_id:
+            description += "\n" + _(
+                "Billing cycle: %(cycle)s", cycle=self.subscription_cycle_id.name
+            )
+        return description
+
     def _get_display_price(self):
         """Subscription items are priced from the catalog (the suite's one
         price lookup, ``subscription.price._find``: tier or add-on, cycle and

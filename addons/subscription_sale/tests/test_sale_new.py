@@ -22,10 +22,12 @@ class TestSaleNewSubscription(SaleSubscriptionCommon):
         self.assertTrue(tier_line.is_subscription_line)
         self.assertEqual(tier_line.price_unit, 90.0, "quarterly catalog price of Pro")
         self.assertEqual(addon_line.price_unit, 15.0)
+        self.assertEqual(addon_line.name, "Extra storage\nBilling cycle: Test Quarterly")
         self.assertEqual(order.amount_untaxed, 3 * 90.0 + 2 * 15.0)
         # Another cycle: the catalog price of that cycle.
         tier_line.subscription_cycle_id = self.yearly
         self.assertEqual(tier_line.price_unit, 300.0)
+        self.assertEqual(tier_line.name, "Pro\nBilling cycle: Test Yearly")
         # New lines of a subscription take the cycle of the tier line.
         order.write({"order_line": [(0, 0, {"product_id": self.addon_support.product_id.id})]})
         support_line = order.order_line.sorted("id")[-1]
