@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import account_move
 from . import account_move_line
+from . import ir_actions_report
 from . import payment_token
 from . import payment_transaction
 from . import res_company
