@@ -29,6 +29,7 @@
         "data/mail_template_data.xml",
         "data/base_automation_data.xml",
         "data/winback_data.xml",
+        "data/subscription_retention_offer_data.xml",
         "data/mail_template_lifecycle_data.xml",
         "data/base_automation_lifecycle_data.xml",
         "data/base_automation_batch_data.xml",

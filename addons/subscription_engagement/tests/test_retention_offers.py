@@ -197,3 +197,15 @@ class TestRetentionOffers(RetentionCommon):
             )
             with self.assertRaises(UserError):
                 wizard.action_accept_offer()
+
+    def test_shipped_offers(self):
+        discount = self.env.ref("subscription_engagement.retention_offer_discount")
+        pause = self.env.ref("subscription_engagement.retention_offer_pause")
+        (discount | pause).active = True
+        too_expensive = self.env.ref("subscription_core.cancel_reason_too_expensive")
+        not_using = self.env.ref("subscription_core.cancel_reason_not_using")
+        with freeze_time("2026-01-10"):
+            self.assertIn(discount, self.sub._get_retention_offers(too_expensive))
+            self.assertNotIn(pause, self.sub._get_retention_offers(too_expensive))
+            self.assertIn(pause, self.sub._get_retention_offers(not_using))
+        self.assertTrue(discount.winback)
