@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import base_automation
 from . import crm_lead
+from . import ir_qweb
 from . import res_company_crm
 from . import res_company_retention
 from . import res_company_survey

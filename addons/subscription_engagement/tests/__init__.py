@@ -14,3 +14,4 @@ from . import test_nps
 from . import test_crm
 from . import test_cross_sell
 from . import test_winback
+from . import test_render_batch

@@ -1,0 +1,70 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date
+from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.tests import freeze_time, tagged
+
+from .common import EngagementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRenderBatch(EngagementCommon):
+    """A batch of messages compiles the template's body once, renders each."""
+
+    def test_one_compilation_per_batch_same_bodies(self):
+        customers = self.env["res.partner"].create(
+            [{"name": f"Render customer {i}", "email": f"render{i}@example.com"} for i in range(4)]
+        )
+        subs = self.env["subscription.subscription"]
+        for customer in customers:
+            subs |= self._started_subscription(on=date(2026, 1, 1), partner=customer)
+        IrQweb = type(self.env["ir.qweb"])
+        original = IrQweb._generate_code
+        compiled = []
+
+        def counting(qweb, template):
+            # Only the reminder's body (other templates, e.g. widgets, aside).
+            if isinstance(template, etree._Element) and b"renews on" in etree.tostring(template):
+                compiled.append(template)
+            return original(qweb, template)
+
+        with freeze_time("2026-01-29"), patch.object(IrQweb, "_generate_code", counting):
+            sent = subs._engagement_send(
+                "render_test", self.tmpl_reminder, key_field="current_period_end", upcoming=True
+            )
+        self.assertEqual(sent, subs)
+        # Odoo's check for unsafe expressions generates the code once per
+        # call, then the body is compiled once for the four mails.
+        self.assertEqual(len(compiled), 2, "one compilation for four mails")
+        # Each mail is its own subscription's, as Odoo's per-record rendering makes it.
+        with freeze_time("2026-01-29"):
+            expected = self.tmpl_reminder._render_field(
+                "body_html", subs.ids, options={"post_process": True}
+            )
+        for sub in subs:
+            mail = self._mails(sub, self.tmpl_reminder)
+            self.assertEqual(len(mail), 1)
+            self.assertIn(sub.name, mail.body_html)
+            self.assertIn(sub.partner_id.name, mail.body_html)
+            self.assertEqual(str(mail.body_html), str(expected[sub.id]))
+
+    def test_without_memo_odoo_compiles_each_time(self):
+        subs = self._started_subscription(on=date(2026, 1, 1)) | self._started_subscription(
+            on=date(2026, 1, 1), partner=self.other_customer
+        )
+        IrQweb = type(self.env["ir.qweb"])
+        original = IrQweb._generate_code
+        compiled = []
+
+        def counting(qweb, template):
+            # Only the reminder's body (other templates, e.g. widgets, aside).
+            if isinstance(template, etree._Element) and b"renews on" in etree.tostring(template):
+                compiled.append(template)
+            return original(qweb, template)
+
+        with patch.object(IrQweb, "_generate_code", counting):
+            self.tmpl_reminder._render_field("body_html", subs.ids)
+        # The check, then one compilation per record: Odoo's own path is unchanged.
+        self.assertEqual(len(compiled), 3)
