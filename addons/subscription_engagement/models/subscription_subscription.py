@@ -81,6 +81,5 @@ class SubscriptionSubscription(models.Model):
             sent._engagement_prepare(occasion)
             # One compilation of the template's body for the whole batch (ir_qweb.py).
             template.sudo().with_context(subscription_qweb_memo={}).send_mail_batch(sent.ids)
-            template.sudo().send_mail_batch(sent.ids)
             _logger.info("Engagement %s: %d message(s) queued.", occasion, len(sent))
         return sent
