@@ -24,8 +24,12 @@
         "report/subscription_mrr_movement_report_views.xml",
         "report/subscription_cohort_report_views.xml",
         "report/subscription_retention_report_views.xml",
+        "report/subscription_dunning_report_views.xml",
+        "report/subscription_revenue_report_views.xml",
         "views/subscription_metric_snapshot_views.xml",
+        "views/subscription_metric_health_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
         "wizards/subscription_metric_reconcile_views.xml",
         # Last because it references the actions defined above.
         "views/subscription_reports_menus.xml",

@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import res_config_settings
 from . import res_partner
 from . import subscription_metric_movement
 from . import subscription_metric_customer_month
 from . import subscription_metric_month
+from . import subscription_metric_health
 from . import subscription_metric_snapshot
 from . import subscription_metrics

@@ -5,8 +5,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..report.subscription_retention_report import GROSS_MARGIN_PARAM
 from ..tools import aggregates, metrics
+from .res_config_settings import GROSS_MARGIN_PARAM
 
 
 class SubscriptionMetrics(models.AbstractModel):
@@ -24,7 +24,8 @@ class SubscriptionMetrics(models.AbstractModel):
         days ``date_from``..``date_to`` (both included), in the company
         currency. Readers of the subscription reports only. Read from the
         snapshot tables (days not built yet up to today are built first);
-        a range ending after today is measured today."""
+        a range ending after today (the company's, in its subscription
+        timezone) is measured today."""
         self.env["subscription.metric.snapshot"].check_access("read")
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
@@ -33,9 +34,10 @@ class SubscriptionMetrics(models.AbstractModel):
         company = self.env["res.company"].browse(company_id) if company_id else self.env.company
         if company not in self.env.companies:
             raise AccessError(_("You cannot read the metrics of %(company)s.", company=company.id))
-        date_to = min(date_to, fields.Date.context_today(self))
+        date_to = min(date_to, company.sudo()._subscription_today())
         date_from = min(date_from, date_to)
         self._ensure_built(company, date_to)
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))  # short queries, costly estimates
         day_before = date_from - timedelta(days=1)
         opening, closing = (
             self._snapshot_totals(company, day_before),

@@ -2,3 +2,5 @@
 from . import subscription_mrr_movement_report
 from . import subscription_cohort_report
 from . import subscription_retention_report
+from . import subscription_dunning_report
+from . import subscription_revenue_report

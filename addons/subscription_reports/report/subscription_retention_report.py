@@ -2,7 +2,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-GROSS_MARGIN_PARAM = "subscription_reports.gross_margin"
+from ..models.res_config_settings import GROSS_MARGIN_PARAM
 
 
 class SubscriptionRetentionReport(models.Model):

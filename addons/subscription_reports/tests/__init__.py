@@ -2,3 +2,6 @@
 from . import test_access
 from . import test_metrics_history
 from . import test_dashboard
+from . import test_dunning_revenue
+from . import test_health
+from . import test_settings

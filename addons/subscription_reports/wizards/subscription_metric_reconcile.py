@@ -10,6 +10,7 @@ CHECKS = [
     ("snapshot", "Snapshot = ledger MRR"),
     ("dimension", "Tier and cycle rows = company row"),
     ("movement", "Movements = MRR change"),
+    ("revenue", "Invoiced revenue = posted invoice lines"),
 ]
 
 
@@ -185,7 +186,64 @@ class SubscriptionMetricReconcile(models.TransientModel):
                 note=_("Net new MRR of the snapshots"),
             )
             add("movement", net_new, change, note=_("MRR change of the snapshots"))
+        self._revenue_differences(add)
         return lines
+
+    def _revenue_differences(self, add):
+        """4. Invoiced revenue of the range (the report) = the posted product
+        lines of subscription invoices and credit notes (read through the
+        ORM), invoice by invoice; and each of those invoices is recognised
+        in full over the months of its period."""
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+            ("display_type", "=", "product"),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date),
+            "|",
+            ("move_id.subscription_id", "!=", False),
+            ("move_id.reversed_entry_id.subscription_id", "!=", False),
+        ]
+        posted = {
+            move.id: -balance
+            for move, balance in self.env["account.move.line"]
+            .sudo()
+            ._read_group(domain, ["move_id"], ["balance:sum"])
+        }
+        report = {
+            move.id: amount
+            for move, amount in self.env["subscription.invoiced.revenue.report"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("date", ">=", self.date_from),
+                    ("date", "<=", self.date),
+                ],
+                ["move_id"],
+                ["amount:sum"],
+            )
+        }
+        recognized = {
+            move.id: amount
+            for move, amount in self.env["subscription.recognized.revenue.report"]
+            .sudo()
+            ._read_group([("move_id", "in", list(posted))], ["move_id"], ["amount:sum"])
+        }
+        currency = self.company_id.currency_id
+        for move_id in sorted(set(posted) | set(report)):
+            expected, found = posted.get(move_id, 0.0), report.get(move_id, 0.0)
+            if not currency.is_zero(expected - found):
+                add("revenue", expected, found, move_id=move_id)
+            if not currency.is_zero(expected - recognized.get(move_id, 0.0)):
+                add(
+                    "revenue",
+                    expected,
+                    recognized.get(move_id, 0.0),
+                    move_id=move_id,
+                    note=_("Recognised revenue of the invoice"),
+                )
 
     def _ledger_mrr(self, day):
         self.env.cr.execute(
@@ -210,6 +268,7 @@ class SubscriptionMetricReconcileLine(models.TransientModel):
     check = fields.Selection(CHECKS, required=True)
     subscription_id = fields.Many2one("subscription.subscription")
     partner_id = fields.Many2one("res.partner", string="Customer")
+    move_id = fields.Many2one("account.move", string="Invoice")
     expected = fields.Monetary()
     found = fields.Monetary()
     difference = fields.Monetary()

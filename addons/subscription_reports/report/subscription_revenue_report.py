@@ -1,0 +1,136 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+# Product lines of posted customer invoices and credit notes of a
+# subscription (a credit note made by Odoo's reversal wizard carries no
+# subscription: its reversed invoice's counts), in company currency, signed:
+# invoices positive, credit notes negative (-balance).
+REVENUE_LINES = """
+    SELECT l.id, l.company_id, l.date, l.move_id,
+           COALESCE(m.subscription_id, r.subscription_id) AS subscription_id,
+           m.move_type, l.product_id, -l.balance AS amount,
+           COALESCE(l.subscription_period_start, m.subscription_period_start, l.date)
+               AS period_start,
+           COALESCE(l.subscription_period_end, m.subscription_period_end, l.date + 1)
+               AS period_end
+      FROM account_move_line l
+      JOIN account_move m ON m.id = l.move_id
+      LEFT JOIN account_move r ON r.id = m.reversed_entry_id
+     WHERE m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND l.display_type = 'product'
+       AND COALESCE(m.subscription_id, r.subscription_id) IS NOT NULL
+"""
+
+
+def _create_view(env, model):
+    tools.drop_view_if_exists(env.cr, model._table)
+    env.cr.execute(
+        SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(model._table), SQL(model._query()))
+    )
+
+
+class SubscriptionInvoicedRevenueReport(models.Model):
+    """Invoiced revenue: one row per product line of a posted subscription
+    invoice or credit note, dated by its accounting date, in company
+    currency, net of credit notes (negative)."""
+
+    _name = "subscription.invoiced.revenue.report"
+    _description = "Invoiced Subscription Revenue"
+    _auto = False
+    _rec_name = "date"
+    _order = "date desc, id desc"
+
+    date = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    move_type = fields.Selection(
+        [("out_invoice", "Invoice"), ("out_refund", "Credit Note")], string="Type", readonly=True
+    )
+    subscription_id = fields.Many2one("subscription.subscription", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    tier_id = fields.Many2one("subscription.tier", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(string="Period End (excluded)", readonly=True)
+    amount = fields.Monetary(string="Invoiced Revenue", readonly=True)
+
+    @api.model
+    def _query(self):
+        return f"""
+            SELECT x.id, x.date, x.company_id, c.currency_id, x.move_id, x.move_type,
+                   x.subscription_id, s.commercial_partner_id AS partner_id, s.tier_id,
+                   x.product_id, x.period_start, x.period_end, x.amount
+              FROM ({REVENUE_LINES}) x
+              JOIN res_company c ON c.id = x.company_id
+              JOIN subscription_subscription s ON s.id = x.subscription_id
+        """
+
+    def init(self):
+        _create_view(self.env, self)
+
+
+class SubscriptionRecognizedRevenueReport(models.Model):
+    """Recognised revenue: each invoiced line spread over the months of its
+    service period in proportion to the days in each month. The part of
+    month *k* is round(A x D(k) / D) - round(A x D(k-1) / D) (rounded by the
+    company currency), where A
+    is the line's amount, D the period's days and D(k) the period's days up
+    to the end of month k: the parts add up to A to the cent. A line without
+    a period is recognised on its date."""
+
+    _name = "subscription.recognized.revenue.report"
+    _description = "Recognised Subscription Revenue"
+    _auto = False
+    _rec_name = "month_date"
+    _order = "month_date desc, id desc"
+
+    month_date = fields.Date(string="Month", readonly=True)
+    date = fields.Date(string="Invoice Date", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    subscription_id = fields.Many2one("subscription.subscription", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    tier_id = fields.Many2one("subscription.tier", readonly=True)
+    line_amount = fields.Monetary(string="Line Amount", readonly=True, aggregator=None)
+    days = fields.Integer(string="Days in Month", readonly=True)
+    amount = fields.Monetary(string="Recognised Revenue", readonly=True)
+
+    @api.model
+    def _query(self):
+        return f"""
+            WITH lines AS (
+                SELECT x.*, GREATEST(x.period_end - x.period_start, 1) AS total_days
+                  FROM ({REVENUE_LINES}) x
+            ), parts AS (
+                SELECT lines.*, g.month::date AS month_date,
+                       LEAST(lines.period_start + lines.total_days,
+                             (g.month + INTERVAL '1 month')::date)
+                           - GREATEST(lines.period_start, g.month::date) AS days,
+                       LEAST(lines.period_start + lines.total_days,
+                             (g.month + INTERVAL '1 month')::date)
+                           - lines.period_start AS days_through
+                  FROM lines
+                 CROSS JOIN LATERAL generate_series(
+                     DATE_TRUNC('month', lines.period_start),
+                     DATE_TRUNC('month', lines.period_start + lines.total_days - 1),
+                     INTERVAL '1 month') g(month)
+            )
+            SELECT ROW_NUMBER() OVER (ORDER BY p.id, p.month_date) AS id,
+                   p.month_date, p.date, p.company_id, c.currency_id, p.move_id,
+                   p.subscription_id, s.commercial_partner_id AS partner_id, s.tier_id,
+                   p.amount AS line_amount, p.days,
+                   ROUND(p.amount * p.days_through / p.total_days, cur.decimal_places)
+                   - ROUND(p.amount * (p.days_through - p.days) / p.total_days,
+                           cur.decimal_places) AS amount
+              FROM parts p
+              JOIN res_company c ON c.id = p.company_id
+              JOIN res_currency cur ON cur.id = c.currency_id
+              JOIN subscription_subscription s ON s.id = p.subscription_id
+        """
+
+    def init(self):
+        _create_view(self.env, self)
