@@ -31,7 +31,10 @@ class WinbackController(http.Controller):
             else "invalid"
         )
         values = {"status": status, "subscription": subscription_sudo, "error": None}
-        if status == "ok" and subscription_sudo.state not in ("cancelled", "expired"):
+        if status == "ok" and (
+            subscription_sudo.state not in ("cancelled", "expired")
+            or subscription_sudo.winback_successor_id
+        ):
             status = values["status"] = "done"
         if status == "ok":
             offer_sudo = subscription_sudo._winback_offer_after_reactivation(
@@ -43,11 +46,11 @@ class WinbackController(http.Controller):
             if request.httprequest.method == "POST":
                 try:
                     with request.env.cr.savepoint():
-                        subscription_sudo._winback_reactivate(offer_sudo.id)
+                        running = subscription_sudo._winback_reactivate(offer_sudo.id)
                 except (UserError, ValidationError) as error:
                     values["error"] = error.args[0] if error.args else str(error)
                 else:
                     return request.redirect(
-                        subscription_sudo.get_portal_url(query_string="&message=reactivated")
+                        running.get_portal_url(query_string="&message=reactivated")
                     )
         return request.render("subscription_engagement.subscription_winback_page", values)

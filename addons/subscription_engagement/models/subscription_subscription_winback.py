@@ -28,6 +28,16 @@ class SubscriptionSubscription(models.Model):
         "the win-back rule counts its delay from this day.",
     )
 
+    winback_successor_id = fields.Many2one(
+        "subscription.subscription",
+        string="Won Back As",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The new subscription the customer started from the win-back link "
+        "of this ended fixed-term one.",
+    )
+
     @api.depends("state", "cancel_date", "date_end")
     def _compute_ended_on(self):
         for sub in self:
@@ -100,16 +110,61 @@ class SubscriptionSubscription(models.Model):
         return "ok"
 
     def _winback_reactivate(self, offer_id=0):
-        """Reactivate from the win-back link (already checked), then apply
-        the link's offer if it still matches."""
+        """Bring the customer back from the win-back link (already checked):
+        ``action_reactivate``, or, when the subscription had a fixed term
+        that is over (``action_reactivate`` refuses it), a new subscription
+        on the same plan started today. Then apply the link's offer if it
+        still matches. Returns the subscription that runs."""
         self.ensure_one()
         sub = self.with_company(self.company_id)
-        sub.action_reactivate()
+        today = fields.Date.context_today(sub)
+        if sub.date_end and sub.date_end <= today:
+            running = sub._winback_start_new_subscription()
+        else:
+            sub.action_reactivate()
+            running = sub
         offer = sub.env["subscription.retention.offer"].sudo().browse(int(offer_id or 0)).exists()
-        if offer and offer == sub._winback_offer_after_reactivation(offer):
-            sub._apply_retention_offer(offer, source="winback")
+        if offer and offer == running._winback_offer_after_reactivation(offer):
+            running._apply_retention_offer(offer, source="winback")
         sub.message_post(body=_("Reactivated by the customer from the win-back link."))
-        return True
+        return running
+
+    def _prepare_winback_subscription_values(self):
+        """Values of the new subscription a win-back starts for an ended
+        fixed-term one: the same customer and plan, no end date."""
+        self.ensure_one()
+        token = self.payment_token_id.sudo()
+        return {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "user_id": self.user_id.id,
+            "kind": self.kind,
+            "tier_id": self.tier_id.id,
+            "cycle_id": self.cycle_id.id,
+            "quantity": self.quantity,
+            "addon_line_ids": [
+                fields.Command.create({"addon_id": line.addon_id.id, "quantity": line.quantity})
+                for line in self.addon_line_ids
+            ],
+            "billing_mode": self.billing_mode,
+            "payment_token_id": token.id if token.active else False,
+            "source": "portal",
+        }
+
+    def _winback_start_new_subscription(self):
+        """Start a new subscription on the plan of this ended one, active at
+        once (a returning customer gets no second trial)."""
+        self.ensure_one()
+        new = self.create(self._prepare_winback_subscription_values())
+        self.sudo().winback_successor_id = new
+        new.action_start()
+        if new.state == "trial":
+            new.action_activate()
+        new.message_post(
+            body=_("Started from the win-back link of %(name)s.", name=self._get_html_link())
+        )
+        return new
 
     def _winback_offer_after_reactivation(self, offer):
         """The link's ``offer`` if it is still a win-back offer for this

@@ -144,3 +144,34 @@ class TestWinbackLink(WinbackCommon, HttpCase):
         self.assertIn("o_subscription_winback_invalid", response.text)
         self.assertEqual(sub.state, "cancelled")
         self.assertFalse(sub.retention_acceptance_ids)
+
+    def test_ended_fixed_term_starts_a_new_subscription(self):
+        sub = self._started_subscription(
+            on=date(2026, 1, 1), tier=self.tier_pro, date_end=date(2026, 3, 1)
+        )
+        self._renew(date(2026, 2, 1))
+        self._renew(date(2026, 3, 1))
+        self.assertEqual(sub.state, "expired")
+        self.assertEqual(sub.ended_on, date(2026, 3, 1))
+        params = sub._winback_link_params(self.offer_discount)
+        self.authenticate(None, None)
+        response = self._post(sub, params)
+        self.assertEqual(response.status_code, 303)
+        new = sub.winback_successor_id
+        self.assertTrue(new)
+        self.assertIn(f"/my/subscriptions/{new.id}?", response.headers["Location"])
+        self.assertEqual(sub.state, "expired")
+        self.assertEqual(new.state, "active")
+        self.assertEqual(
+            (new.partner_id, new.tier_id, new.cycle_id), (sub.partner_id, sub.tier_id, sub.cycle_id)
+        )
+        self.assertFalse(new.date_end)
+        self.assertEqual(new.retention_acceptance_ids.offer_id, self.offer_discount)
+        response = self._post(sub, params)
+        self.assertIn("nothing to reactivate", response.text)
+        self.assertEqual(
+            self.env["subscription.subscription"].search_count(
+                [("partner_id", "=", sub.partner_id.id), ("state", "=", "active")]
+            ),
+            1,
+        )
