@@ -47,6 +47,8 @@
         "views/subscription_subscription_views.xml",
         "views/res_partner_opt_out_views.xml",
         "views/opt_out_templates.xml",
+        "views/signup_templates.xml",
+        "views/subscription_tier_views.xml",
         "views/subscription_feedback_views.xml",
         "views/subscription_retention_offer_views.xml",
         "views/res_config_settings_retention_views.xml",

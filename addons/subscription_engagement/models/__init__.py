@@ -18,6 +18,9 @@ from . import subscription_retention_offer
 from . import subscription_segment
 from . import subscription_subscription
 from . import subscription_subscription_onboarding
+from . import subscription_subscription_signup
+from . import subscription_subscription_signup_payment
+from . import subscription_tier
 from . import subscription_subscription_crm
 from . import subscription_subscription_cross_sell
 from . import subscription_subscription_feedback

@@ -6,6 +6,8 @@ from . import test_engagement_i18n
 from . import test_engagement_lifecycle
 from . import test_engagement_messages
 from . import test_engagement_opt_out
+from . import test_signup
+from . import test_signup_tour
 from . import test_feedback
 from . import test_retention_offers
 from . import test_retention_portal
