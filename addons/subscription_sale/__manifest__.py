@@ -19,4 +19,5 @@
         "views/sale_order_views.xml",
         "views/subscription_subscription_views.xml",
     ],
+    "demo": ["demo/sale_order_demo.xml"],
 }

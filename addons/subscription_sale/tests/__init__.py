@@ -4,3 +4,4 @@ from . import test_sale_access_rpc
 from . import test_sale_change
 from . import test_sale_invoicing
 from . import test_sale_new
+from . import test_sale_portal
