@@ -29,6 +29,9 @@ class TestLineDescriptions(BillingCommon):
         )
         self.assertEqual(invoice.subscription_period_end, date(2027, 1, 2), "stored half-open")
         self.assertEqual(invoice.subscription_period_last_day, date(2027, 1, 1))
+        form = self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="subscription_period_last_day"', form, "the header shows the last day")
+        self.assertNotIn('name="subscription_period_end"', form)
         period = sub.billing_period_ids
         self.assertEqual(
             (period.date_start, period.date_last), (date(2026, 12, 2), date(2027, 1, 1))
