@@ -166,6 +166,17 @@ class TestSaleNewSubscription(SaleSubscriptionCommon):
         self.assertEqual(len(order.created_subscription_ids), 2)
         self.assertEqual(order.subscription_count, 2)
 
+    def test_cancel_confirmed_order_credits_when_the_company_does(self):
+        self.company.subscription_credit_on_cancel = True
+        order = self._confirm(self._quotation([(self.tier_basic, 3, self.monthly)]))
+        sub = order.created_subscription_ids
+        self.assertEqual(sub.invoice_ids.amount_untaxed, 30.0)
+        with freeze_time("2026-04-16"):
+            order.with_context(disable_cancel_warning=True).action_cancel()
+        refund = sub.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(refund.amount_untaxed, 15.0, "15 of the 30 days unused")
+        self.assertFalse(order.invoice_ids, "the order itself never invoiced it")
+
     def test_cancel_refused_once_the_subscription_renewed(self):
         order = self._confirm(self._quotation([(self.tier_basic, 1, self.monthly)]))
         sub = order.created_subscription_ids
