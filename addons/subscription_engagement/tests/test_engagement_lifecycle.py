@@ -23,6 +23,7 @@ class TestEngagementLifecycle(EngagementCommon):
                 "trial_converted",
                 "first_renewal",
                 "plan_change",
+                "plan_change_scheduled",
                 "paused",
                 "resumed",
                 "reactivated",
@@ -121,6 +122,28 @@ class TestEngagementLifecycle(EngagementCommon):
         self.assertIn("Pro", str(body))
         # Sending again for the same events is a no-op.
         self.assertFalse(events._engagement_send("plan_change", self.tmpl["plan_change"]))
+
+    def test_scheduled_plan_change_confirmed_once_per_period(self):
+        sub = self._started_subscription(on=date(2026, 1, 1), tier=self.tier_pro)
+        with freeze_time("2026-01-10"):
+            sub.change_plan(tier_id=self.tier_basic.id)
+        self.assertTrue(sub.has_pending_change)
+        log = self._logs(sub, "plan_change_scheduled")
+        self.assertEqual(log.period_key, "2026-02-01")
+        mail = self._mails(sub, self.tmpl["plan_change_scheduled"])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Basic", mail.body_html)
+        self.assertFalse(self._logs(sub, "plan_change"))
+        # Withdrawn and scheduled again in the same period: no second mail.
+        with freeze_time("2026-01-11"):
+            sub.action_cancel_pending_change()
+            sub.change_plan(tier_id=self.tier_basic.id, quantity=2)
+        self.assertEqual(len(self._logs(sub, "plan_change_scheduled")), 1)
+        # When it applies at the renewal, the change itself is confirmed.
+        with freeze_time("2026-02-01"):
+            self.Sub._cron_process_due()
+        self.assertEqual(sub.tier_id, self.tier_basic)
+        self.assertEqual(len(self._logs(sub, "plan_change")), 1)
 
     def test_pause_resume_reactivation(self):
         sub = self._started_subscription(on=date(2026, 1, 1))
