@@ -7,6 +7,7 @@ from . import test_engagement_lifecycle
 from . import test_engagement_messages
 from . import test_engagement_opt_out
 from . import test_signup
+from . import test_signup_access_rpc
 from . import test_signup_tour
 from . import test_feedback
 from . import test_retention_offers
