@@ -37,9 +37,26 @@ class SubscriptionSignup(http.Controller):
             "email": env._("Please enter a valid email address."),
         }
 
+    def _signup_visitor_country(self):
+        """The visitor's country: a signed-in customer's, else the one of
+        the network address (Odoo's GeoIP, when its database is set up)."""
+        user = request.env.user
+        if not user._is_public() and user.partner_id.country_id:
+            return user.partner_id.country_id
+        code = request.geoip.country_code
+        if not code:
+            return None
+        return request.env["res.country"].sudo().search([("code", "=", code)], limit=1) or None
+
+    def _signup_visitor_currency(self):
+        return request.env["subscription.subscription"]._signup_currency(
+            self._signup_visitor_country()
+        )
+
     def _signup_render(self, tier_code=None, values=None, error=None, status=200):
         Subscription = request.env["subscription.subscription"]
-        offer = Subscription._signup_offer()
+        currency = self._signup_visitor_currency()
+        offer = Subscription._signup_offer(currency)
         selected = next(
             (o["tier"] for o in offer if tier_code and o["tier"].code == tier_code),
             offer[0]["tier"] if offer else None,
@@ -49,7 +66,7 @@ class SubscriptionSignup(http.Controller):
             {
                 "offer": offer,
                 "selected_tier": selected,
-                "currency": Subscription._signup_currency(),
+                "currency": currency,
                 "form": values or {},
                 "error": error,
                 "honeypot_field": HONEYPOT_FIELD,
@@ -110,7 +127,9 @@ class SubscriptionSignup(http.Controller):
                 return self._signup_render(values=post, error=str(error), status=400)
         logged_in = not env.user._is_public()
         try:
-            values = Subscription._signup_validate(post, logged_in=logged_in)
+            values = Subscription._signup_validate(
+                post, logged_in=logged_in, currency=self._signup_visitor_currency()
+            )
         except SignupInputError as error:
             messages = self._signup_error_messages()
             message = messages.get((error.field, str(error))) or messages.get(error.field)

@@ -42,8 +42,25 @@ class SubscriptionSubscription(models.Model):
         )
 
     @api.model
-    def _signup_currency(self):
-        return self.env.company.currency_id
+    def _signup_currency(self, country=None):
+        """The currency of the sign-up: the visitor's ``country``'s when the
+        published catalog has prices in it, else the company's."""
+        company_currency = self.env.company.currency_id
+        currency = country.currency_id if country else None
+        if not currency or currency == company_currency or not currency.active:
+            return company_currency
+        priced = (
+            self.env["subscription.price"]
+            .sudo()
+            .search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("tier_id", "in", self._signup_tiers().ids),
+                ],
+                limit=1,
+            )
+        )
+        return currency if priced else company_currency
 
     @api.model
     def _signup_price(self, item, cycle, currency):
@@ -63,10 +80,11 @@ class SubscriptionSubscription(models.Model):
         )
 
     @api.model
-    def _signup_offer(self):
+    def _signup_offer(self, currency=None):
         """What the page shows: for each tier its priced cycles and allowed
-        add-ons, in the sign-up currency. Tiers without any price are left out."""
-        currency = self._signup_currency()
+        add-ons, in ``currency`` (default the company's). Tiers without any
+        price in it are left out."""
+        currency = currency or self._signup_currency()
         offer = []
         for tier in self._signup_tiers():
             prices = tier.price_ids.filtered(lambda p: p.currency_id == currency).sorted(
@@ -124,15 +142,17 @@ class SubscriptionSubscription(models.Model):
         return signup.is_rate_limited(count, self._signup_rate_limit())
 
     @api.model
-    def _signup_validate(self, data, logged_in=False):
-        """Check the posted form ``data`` against the catalog and return the
+    def _signup_validate(self, data, logged_in=False, currency=None):
+        """Check the posted form ``data`` against the catalog in ``currency``
+        (default the company's; never taken from the form) and return the
         clean values (records and strings). Raises ``SignupInputError``
         naming the input at fault; reads only."""
-        tiers = self.env["subscription.tier"].union(*(o["tier"] for o in self._signup_offer()))
+        currency = currency or self._signup_currency()
+        offer = self._signup_offer(currency)
+        tiers = self.env["subscription.tier"].union(*(o["tier"] for o in offer))
         tier = tiers.filtered(lambda t: t.id == signup.parse_id(data.get("tier_id"), "tier_id"))
         if not tier:
             raise SignupInputError("tier_id", "invalid")
-        currency = self._signup_currency()
         cycle = (
             self.env["subscription.cycle"]
             .sudo()

@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from odoo import Command, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.subscription_billing.tests.common import BillingCommon
+
+from ..controllers.signup import SubscriptionSignup
 
 
 class SignupCommon(BillingCommon, HttpCase):
@@ -213,6 +217,31 @@ class TestSignup(SignupCommon):
         self.assertEqual(sub.partner_id, contact)
         self.assertEqual(self._counts()[1], before[1])
         self.assertTrue(contact.user_ids)
+
+    def test_visitor_currency(self):
+        """A visitor from a country whose currency the catalog prices sees
+        and subscribes in it; other currencies fall back to the company's."""
+        country = self.env["res.country"].search(
+            [("currency_id", "=", self.other_currency.id)], limit=1
+        )
+        with patch.object(SubscriptionSignup, "_signup_visitor_country", lambda self: country):
+            page = self.url_open("/subscribe")
+            self.assertIn(f"Prices are in {self.other_currency.name}", page.text)
+            # Only the monthly cycle has prices in that currency.
+            self.assertNotIn("Test Quarterly", page.text)
+            response = self._submit(self._form(cycle_id=self.quarterly.id))
+            self.assertEqual(response.status_code, 400)
+            response = self._submit(self._form())
+            self.assertEqual(response.status_code, 303)
+        sub = self.Sub.search([("source", "=", "signup")])
+        self.assertEqual(sub.currency_id, self.other_currency)
+        self.assertEqual(sub.price_unit, 200.0)  # enterprise: 2 x 100.00
+        nowhere = self.env["res.country"].search(
+            [("currency_id", "not in", (self.currency | self.other_currency).ids)], limit=1
+        )
+        with patch.object(SubscriptionSignup, "_signup_visitor_country", lambda self: nowhere):
+            page = self.url_open("/subscribe")
+        self.assertIn(f"Prices are in {self.currency.name}", page.text)
 
     def test_signed_in_customer(self):
         self.authenticate(self.portal_user.login, self.portal_user.login + "_password")
