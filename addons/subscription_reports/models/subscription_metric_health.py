@@ -30,6 +30,7 @@ class SubscriptionMetricHealth(models.Model):
     tier_id = fields.Many2one(related="subscription_id.tier_id")
     cycle_id = fields.Many2one(related="subscription_id.cycle_id")
     user_id = fields.Many2one(related="subscription_id.user_id", string="Salesperson")
+    country_id = fields.Many2one(related="partner_id.country_id")
     currency_id = fields.Many2one(related="company_id.currency_id")
     mrr = fields.Monetary(string="MRR", readonly=True)
     score = fields.Integer(string="Health", readonly=True, aggregator="avg")

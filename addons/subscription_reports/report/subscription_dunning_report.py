@@ -35,6 +35,9 @@ class SubscriptionDunningReport(models.Model):
     subscription_id = fields.Many2one("subscription.subscription", readonly=True)
     invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     tier_id = fields.Many2one("subscription.tier", readonly=True)
+    cycle_id = fields.Many2one("subscription.cycle", string="Billing Cycle", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     attempt_number = fields.Integer(readonly=True, aggregator="max")
     decline_type = fields.Selection(
         [("soft", "Soft (retry)"), ("hard", "Hard (update card)")],
@@ -116,7 +119,9 @@ class SubscriptionDunningReport(models.Model):
             )
             SELECT f.id, f.day AS date, f.company_id, c.currency_id,
                    COALESCE(p.commercial_partner_id, s.partner_id) AS partner_id,
-                   f.subscription_id, f.invoice_id, s.tier_id, f.attempt_number,
+                   f.subscription_id, f.invoice_id, s.tier_id, s.cycle_id,
+                   COALESCE(cp.country_id, p.country_id) AS country_id, s.user_id,
+                   f.attempt_number,
                    f.decline_type, f.decline_code, d.outcome,
                    1 AS failed_count,
                    (f.id = d.first_id)::int AS case_count,
@@ -135,6 +140,7 @@ class SubscriptionDunningReport(models.Model):
               JOIN subscription_subscription s ON s.id = f.subscription_id
               JOIN res_company c ON c.id = f.company_id
               LEFT JOIN res_partner p ON p.id = s.partner_id
+              LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
         """
 
     def init(self):

@@ -52,6 +52,9 @@ class SubscriptionInvoicedRevenueReport(models.Model):
     subscription_id = fields.Many2one("subscription.subscription", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     tier_id = fields.Many2one("subscription.tier", readonly=True)
+    cycle_id = fields.Many2one("subscription.cycle", string="Billing Cycle", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     period_start = fields.Date(readonly=True)
     period_end = fields.Date(string="Period End (excluded)", readonly=True)
@@ -62,10 +65,12 @@ class SubscriptionInvoicedRevenueReport(models.Model):
         return f"""
             SELECT x.id, x.date, x.company_id, c.currency_id, x.move_id, x.move_type,
                    x.subscription_id, s.commercial_partner_id AS partner_id, s.tier_id,
-                   x.product_id, x.period_start, x.period_end, x.amount
+                   s.cycle_id, cp.country_id, s.user_id, x.product_id, x.period_start,
+                   x.period_end, x.amount
               FROM ({REVENUE_LINES}) x
               JOIN res_company c ON c.id = x.company_id
               JOIN subscription_subscription s ON s.id = x.subscription_id
+              LEFT JOIN res_partner cp ON cp.id = s.commercial_partner_id
         """
 
     def init(self):
@@ -95,6 +100,9 @@ class SubscriptionRecognizedRevenueReport(models.Model):
     subscription_id = fields.Many2one("subscription.subscription", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     tier_id = fields.Many2one("subscription.tier", readonly=True)
+    cycle_id = fields.Many2one("subscription.cycle", string="Billing Cycle", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     line_amount = fields.Monetary(string="Line Amount", readonly=True, aggregator=None)
     days = fields.Integer(string="Days in Month", readonly=True)
     amount = fields.Monetary(string="Recognised Revenue", readonly=True)
@@ -122,7 +130,7 @@ class SubscriptionRecognizedRevenueReport(models.Model):
             SELECT ROW_NUMBER() OVER (ORDER BY p.id, p.month_date) AS id,
                    p.month_date, p.date, p.company_id, c.currency_id, p.move_id,
                    p.subscription_id, s.commercial_partner_id AS partner_id, s.tier_id,
-                   p.amount AS line_amount, p.days,
+                   s.cycle_id, cp.country_id, s.user_id, p.amount AS line_amount, p.days,
                    ROUND(p.amount * p.days_through / p.total_days, cur.decimal_places)
                    - ROUND(p.amount * (p.days_through - p.days) / p.total_days,
                            cur.decimal_places) AS amount
@@ -130,6 +138,7 @@ class SubscriptionRecognizedRevenueReport(models.Model):
               JOIN res_company c ON c.id = p.company_id
               JOIN res_currency cur ON cur.id = c.currency_id
               JOIN subscription_subscription s ON s.id = p.subscription_id
+              LEFT JOIN res_partner cp ON cp.id = s.commercial_partner_id
         """
 
     def init(self):

@@ -51,6 +51,11 @@ class TestDunningAndRevenue(BillingCommon):
         self.assertEqual(set(rows_r.mapped("outcome")), {"recovered"})
         self.assertEqual(set(rows_c.mapped("outcome")), {"churned"})
         self.assertEqual(set((rows_r | rows_c).mapped("decline_type")), {"soft"})
+        # Filterable by tier, billing cycle, country and salesperson.
+        self.assertEqual(rows_r.cycle_id, recovered.cycle_id)
+        self.assertEqual(rows_r.tier_id, recovered.tier_id)
+        self.assertEqual(rows_r.user_id, recovered.user_id)
+        self.assertEqual(rows_r.country_id, self.customer.commercial_partner_id.country_id)
         mrr = recovered.mrr_company
         self.assertTrue(mrr)
         # Case measures once per case, on its first failure.
@@ -95,6 +100,8 @@ class TestDunningAndRevenue(BillingCommon):
         self.assertTrue(total)
         rows = Invoiced.search([("subscription_id", "=", sub.id)])
         self.assertAlmostEqual(sum(rows.mapped("amount")), total, 2)
+        self.assertEqual(rows.cycle_id, sub.cycle_id)
+        self.assertEqual(rows.user_id, sub.user_id)
         parts = {r.month_date: r.amount for r in Recognized.search([("move_id", "=", invoice.id)])}
         self.assertEqual(set(parts), {date(2026, 4, 1), date(2026, 5, 1)})
         april = invoice.currency_id.round(total * 16 / 30)
