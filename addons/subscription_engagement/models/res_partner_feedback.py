@@ -13,24 +13,28 @@ class ResPartner(models.Model):
         string="Customer Feedback",
         groups="subscription_core.group_subscription_user",
     )
+    # Stored (on the commercial partner, updated when feedback is written) so
+    # that the partner form reads it with the partner: no query of its own.
     subscription_feedback_count = fields.Integer(
         string="Feedback Count",
         compute="_compute_subscription_feedback_count",
+        store=True,
         groups="subscription_core.group_subscription_user",
     )
 
     @api.depends("subscription_feedback_ids")
     def _compute_subscription_feedback_count(self):
-        commercial = self.commercial_partner_id
         counts = dict(
-            self.env["subscription.feedback"]._read_group(
-                [("commercial_partner_id", "in", commercial.ids)],
+            self.env["subscription.feedback"]
+            .sudo()
+            ._read_group(
+                [("commercial_partner_id", "in", self.ids)],
                 ["commercial_partner_id"],
                 ["__count"],
             )
         )
         for partner in self:
-            partner.subscription_feedback_count = counts.get(partner.commercial_partner_id, 0)
+            partner.subscription_feedback_count = counts.get(partner, 0)
 
     def action_log_subscription_feedback(self):
         """Staff: record what the customer said in a call, chat or email."""

@@ -123,16 +123,13 @@ class SubscriptionSubscription(models.Model):
 
     def _get_retention_discount(self, period_start):
         """The discount acceptance that applies to the period starting on
-        ``period_start``, if any (the oldest one still running)."""
+        ``period_start``, if any (the oldest one still running). Read
+        through the one2many, so a batch of subscriptions costs one query."""
         self.ensure_one()
-        for acceptance in (
-            self.env["subscription.retention.acceptance"]
-            .sudo()
-            .search(
-                [("subscription_id", "=", self.id), ("kind", "=", "discount")],
-                order="date, id",
-            )
-        ):
+        discounts = self.sudo().retention_acceptance_ids.filtered(
+            lambda acceptance: acceptance.kind == "discount"
+        )
+        for acceptance in discounts.sorted(lambda acceptance: (acceptance.date, acceptance.id)):
             if retention.discount_applies(
                 acceptance.date,
                 acceptance.discount_periods,
@@ -140,7 +137,7 @@ class SubscriptionSubscription(models.Model):
                 acceptance.discount_periods_used,
             ):
                 return acceptance
-        return self.env["subscription.retention.acceptance"]
+        return discounts.browse()
 
     def _get_period_lines(self, start, end):
         """A running save-offer discount adds a negative line of its percent
@@ -176,9 +173,8 @@ class SubscriptionSubscription(models.Model):
         """Count a newly recorded period in the running discount (its lines,
         computed by ``_get_period_lines``, carry the discount)."""
         start = self.current_period_start
-        Period = self.env["subscription.billing.period"].sudo()
-        new = start and not Period.search_count(
-            [("subscription_id", "=", self.id), ("date_start", "=", start)], limit=1
+        new = start and not self.sudo().billing_period_ids.filtered(
+            lambda period: period.date_start == start
         )
         acceptance = self._get_retention_discount(start) if new else False
         period = super()._add_billing_period(event)

@@ -80,7 +80,14 @@ class TestFeedback(EngagementCommon):
         self.assertEqual(feedback.cancel_reason_id, self.reason)
         self.assertEqual(feedback.partner_id, self.customer)
         self.assertEqual(self.sub.feedback_count, 1)
-        self.assertEqual(self.customer_contact.subscription_feedback_count, 1)
+        self.assertEqual(self.customer.subscription_feedback_count, 1)
+        self.assertEqual(
+            self.customer.action_view_subscription_feedback()["domain"][0][2], self.customer.id
+        )
+        self.assertEqual(
+            self.customer_contact.action_view_subscription_feedback()["domain"][0][2],
+            self.customer.id,
+        )
         self.assertEqual(self.customer.subscription_feedback_ids, feedback)
 
     def test_cancellation_without_feedback_logs_nothing(self):
