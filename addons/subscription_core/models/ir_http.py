@@ -1,5 +1,6 @@
 # Copyright 2026 Subscription Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
 import re
 
 from werkzeug.exceptions import BadRequest
@@ -7,6 +8,8 @@ from werkzeug.urls import url_encode
 
 from odoo import models
 from odoo.http import Response, request
+
+_logger = logging.getLogger(__name__)
 
 # The self-service forms of a subscription's portal page (any addon's).
 SUBSCRIPTION_FORM_PATH = re.compile(r"^/my/subscriptions/(\d+)/[\w/]+$")
@@ -34,9 +37,14 @@ class IrHttp(models.AbstractModel):
         access_token = request.httprequest.form.get("access_token")
         if access_token:
             back_url = f"{back_url}?{url_encode({'access_token': access_token})}"
-        html = request.env["ir.ui.view"]._render_template(
-            "subscription_core.portal_form_expired", {"back_url": back_url}
-        )
+        try:
+            html = request.env["ir.ui.view"]._render_template(
+                "subscription_core.portal_form_expired", {"back_url": back_url}
+            )
+        except Exception:
+            # An error page must not fail: keep Odoo's own answer.
+            _logger.exception("Could not render the expired form page")
+            return response
         response = Response(html, status=400, content_type="text/html;charset=utf-8")
         cls._post_dispatch(response)
         return response

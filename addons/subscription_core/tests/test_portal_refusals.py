@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -111,6 +113,26 @@ class TestPortalRefusals(SubscriptionCommon, HttpCase):
         response = self._post(self._url(self.sub_a, "/pause"), {"access_token": token}, csrf=False)
         self.assertEqual(response.status_code, 400)
         self.assertIn(f'href="{self._url(self.sub_a)}?access_token={token}"', response.text)
+        self.assertEqual(self.sub_a.state, "active")
+
+    @mute_logger("odoo.http")
+    def test_expired_form_page_failing_falls_back_to_odoos_answer(self):
+        View = type(self.env["ir.ui.view"])
+        render = View._render_template
+
+        def broken_render(view_self, template, values=None):
+            if template == "subscription_core.portal_form_expired":
+                raise ValueError("broken template")
+            return render(view_self, template, values)
+
+        self._login(self.portal_user)
+        with (
+            patch.object(View, "_render_template", broken_render),
+            self.assertLogs("odoo.addons.subscription_core.models.ir_http", "ERROR"),
+        ):
+            response = self._post(self._url(self.sub_a, "/pause"), {"until": ""}, csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertNotIn("This form has expired", response.text)
         self.assertEqual(self.sub_a.state, "active")
 
     @mute_logger("odoo.http")
