@@ -11,8 +11,6 @@ were issued with in their PDF once it is generated; later invoices use the
 new one.
 """
 
-import werkzeug.exceptions
-
 from odoo import http
 from odoo.http import request
 
@@ -32,7 +30,7 @@ class SubscriptionBillingAddressPortal(SubscriptionPaymentMethodPortal):
         methods=["GET", "POST"],
     )
     def portal_subscription_billing_address(self, subscription_id, **post):
-        subscription_sudo = self._get_subscription_for_address(subscription_id)
+        subscription_sudo = self._get_subscription_for_contact(subscription_id)
         partner_sudo = subscription_sudo.partner_id
         error, error_message = {}, []
         if request.httprequest.method == "POST":
@@ -62,18 +60,6 @@ class SubscriptionBillingAddressPortal(SubscriptionPaymentMethodPortal):
             }
         )
         return request.render("subscription_billing.subscription_portal_billing_address", values)
-
-    def _get_subscription_for_address(self, subscription_id):
-        """The subscription (sudo) whose billing address the signed-in user
-        may change: a contact of its customer; Odoo's 403 page otherwise."""
-        subscription_sudo = self._get_subscription_checked(subscription_id, None)
-        user = request.env.user
-        if (
-            not subscription_sudo
-            or user.partner_id.commercial_partner_id != subscription_sudo.commercial_partner_id
-        ):
-            raise werkzeug.exceptions.Forbidden()
-        return subscription_sudo
 
     def _get_billing_address_mandatory_fields(self):
         return ["street", "city", "country_id"]

@@ -40,7 +40,7 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
         methods=["GET"],
     )
     def portal_subscription_payment_method_update(self, subscription_id, tx_id=None, **_kwargs):
-        subscription_sudo = self._get_subscription_for_card_update(subscription_id)
+        subscription_sudo = self._get_subscription_for_contact(subscription_id)
         if "payment_method" not in self._get_subscription_portal_actions(subscription_sudo):
             return self._render_subscription_page(
                 subscription_sudo, None, error=self._action_unavailable_message()
@@ -111,9 +111,6 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
                 "allow_token_deletion": False,
                 "default_token_id": subscription_sudo.payment_token_id.id,
                 "submit_button_label": request.env._("Use this payment method"),
-                "reference_prefix": payment_utils.singularize_reference_prefix(
-                    prefix=f"{subscription_sudo.name}-V"
-                ),
                 "partner_id": partner_sudo.id,
                 "providers_sudo": providers_sudo,
                 "payment_methods_sudo": payment_methods_sudo,
@@ -121,7 +118,11 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
                 "availability_report": availability_report,
                 "transaction_route": f"{url}/transaction",
                 "assign_token_route": f"{url}/assign",
-                "landing_route": self._get_subscription_portal_url(subscription_sudo),
+                # Where the form goes after a saved method is chosen; a new
+                # card's transaction gets its own landing (see below).
+                "landing_route": self._get_subscription_portal_url(
+                    subscription_sudo, message="payment_method_updated"
+                ),
                 "access_token": self._get_card_update_access_token(subscription_sudo),
             }
         )
@@ -141,9 +142,7 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
     ):
         """Create the validation transaction that saves a new payment method
         for this subscription; return its processing values."""
-        subscription_sudo = self._get_subscription_for_card_update(
-            subscription_id, access_token=access_token
-        )
+        subscription_sudo = self._get_subscription_for_card_form(subscription_id, access_token)
         self._validate_transaction_kwargs(kwargs)
         if kwargs.get("flow") not in ("direct", "redirect"):
             raise ValidationError(request.env._("Please enter the new payment method's details."))
@@ -178,9 +177,7 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
     ):
         """Use one of the customer's saved payment methods (the form's
         *assign token* call); a refusal is shown by the form."""
-        subscription_sudo = self._get_subscription_for_card_update(
-            subscription_id, access_token=access_token
-        )
+        subscription_sudo = self._get_subscription_for_card_form(subscription_id, access_token)
         token_sudo = self._get_subscription_payment_token(
             subscription_sudo, self._parse_portal_id(token_id)
         )
@@ -192,28 +189,32 @@ class SubscriptionPaymentMethodPortal(SubscriptionBillingPortal, PaymentPortal):
     # Checks
     # ------------------------------------------------------------
 
-    def _get_subscription_for_card_update(self, subscription_id, access_token=False):
-        """The subscription (sudo) whose card the signed-in user may update.
-
-        Refused with Odoo's 403 page when the user may not read it, or is
-        not a contact of the customer (the new payment method is saved on the
-        user's partner). With
-        ``access_token`` (JSON routes), the form's signature must match.
+    def _get_subscription_for_contact(self, subscription_id):
+        """The subscription (sudo) if the signed-in user is a contact of its
+        customer, who may change its card and billing address (a new payment
+        method is saved on the user's partner). Odoo's 403 page otherwise.
         """
-        subscription_sudo = self._get_subscription_checked(subscription_id, None)
+        # Odoo's 404 or 403 page when the user may not read it at all.
+        subscription_sudo = self._get_subscription_or_refuse(subscription_id, None)
         user = request.env.user
-        if (
-            not subscription_sudo
-            or user.partner_id.commercial_partner_id != subscription_sudo.commercial_partner_id
-        ):
+        if user.partner_id.commercial_partner_id != subscription_sudo.commercial_partner_id:
             raise werkzeug.exceptions.Forbidden()
-        if access_token is not False and not payment_utils.check_access_token(
-            access_token, user.partner_id.id, subscription_sudo.id
+        return subscription_sudo
+
+    def _get_subscription_for_card_form(self, subscription_id, access_token):
+        """As ``_get_subscription_for_contact``, for the payment form's
+        JSON calls: the form's signature must match and the change must
+        still be offered.
+
+        :raise ValidationError: when the signature does not match.
+        :raise UserError: when the payment method cannot be changed.
+        """
+        subscription_sudo = self._get_subscription_for_contact(subscription_id)
+        if not payment_utils.check_access_token(
+            access_token, request.env.user.partner_id.id, subscription_sudo.id
         ):
             raise ValidationError(request.env._("The access token is invalid."))
-        if access_token is not False and "payment_method" not in (
-            self._get_subscription_portal_actions(subscription_sudo)
-        ):
+        if "payment_method" not in self._get_subscription_portal_actions(subscription_sudo):
             raise UserError(self._action_unavailable_message())
         return subscription_sudo
 

@@ -126,6 +126,9 @@ class TestBillingPortalAddress(BillingCommon, HttpCase):
         response = self._post(self._valid())
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self._address(), before)
+        # A subscription that does not exist: Odoo's 404 page.
+        response = self.url_open("/my/subscriptions/999999999/billing_address")
+        self.assertEqual(response.status_code, 404)
 
     def test_logged_out_is_sent_to_login(self):
         response = self.url_open(self.url, allow_redirects=False)

@@ -109,6 +109,8 @@ class TestBillingPortalCard(BillingCommon, HttpCase):
         self._login(self.portal_user_b)
         response = self.url_open(self._url("/update"), allow_redirects=False)
         self.assertEqual(response.status_code, 403)
+        response = self.url_open("/my/subscriptions/999999999/payment_method/update")
+        self.assertEqual(response.status_code, 404)
         before = self._snapshot()
         with self.assertRaises(JsonRpcException):
             self._new_card(self.portal_user_b)
@@ -191,6 +193,14 @@ class TestBillingPortalCard(BillingCommon, HttpCase):
         )
         self.sub.invalidate_recordset()
         self.assertEqual(self.sub.payment_token_id, self.token_ok)
+        # Choosing it again schedules no second charge of the invoice.
+        self.make_jsonrpc_request(
+            self._url("/assign"),
+            {"token_id": self.token_ok.id, "access_token": self._form_token(self.portal_user)},
+        )
+        self.sub.invalidate_recordset()
+        scheduled = self.sub.payment_attempt_ids.filtered(lambda a: a.state == "scheduled")
+        self.assertEqual(len(scheduled), 1)
         self._process_attempts(fields.Datetime.now())
         self.invoice.invalidate_recordset()
         self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))

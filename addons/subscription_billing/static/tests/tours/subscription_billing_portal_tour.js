@@ -144,6 +144,26 @@ registry.category("web_tour.tours").add("subscription_billing_portal_invoice_pdf
             content: "The PDF answered as a download",
             trigger: ".o_subscription_pdf_checked",
         },
+        {
+            content: "The billing sections fit the screen (no sideways scrolling, e.g. at 390 px)",
+            trigger: "#subscription_invoices",
+            run() {
+                const ids = [
+                    "subscription_payment_method",
+                    "subscription_billing_address",
+                    "subscription_invoices",
+                    "subscription_payments",
+                ];
+                for (const id of ids) {
+                    const section = document.getElementById(id);
+                    if (section && section.scrollWidth > section.clientWidth + 1) {
+                        throw new Error(
+                            `#${id} is wider than the screen: ${section.scrollWidth} > ${section.clientWidth}`
+                        );
+                    }
+                }
+            },
+        },
         ...waitForChatter(),
     ],
 });
