@@ -16,6 +16,7 @@ it is drawn, and saves a PNG.
 
 import argparse
 import base64
+import datetime
 import json
 import os
 import re
@@ -268,6 +269,7 @@ def scroll_to(selector):
 def shots(ids):
     sub, partner = ids["subscription"], ids["partner"]
     portal_sub = ids["portal_subscription"]
+    resume_on = (datetime.date.today() + datetime.timedelta(days=21)).isoformat()
     action = "/odoo/action-subscription_core.subscription_subscription_action"
     staff = [
         {"name": "staff-subscriptions", "path": action},
@@ -300,7 +302,10 @@ def shots(ids):
         {
             "name": "portal-pause",
             "path": f"/my/subscriptions/{portal_sub}",
-            "actions": [{"js": scroll_to("form[action$='/pause']")}],
+            "actions": [
+                {"js": scroll_to("form[action$='/pause']")},
+                {"js": type_into("form[action$='/pause'] input[type='date']", resume_on)},
+            ],
         },
         {"name": "portal-cancel", "path": f"/my/subscriptions/{portal_sub}/cancel"},
         {
