@@ -110,18 +110,20 @@ class BaseAutomation(models.Model):
     def _run_time_batch(self, automatic=False):
         self.ensure_one()
         now = datetime.datetime.now()
-        Model = self.env[self.model_name].with_context(self.env.context)
+        Model = self.env[self.model_name]
         records = Model.search(self._get_time_batch_domain(now))
         _logger.info(
             "Time-based automation rule `%s` in batch: %d record(s) due.", self.name, len(records)
         )
         for ids in split_every(BATCH_SIZE, records.ids):
             self._process_batch(Model.browse(ids))
+            # Like Odoo's scheduler (base_automation._check): when run by the
+            # cron, each chunk is committed so that a later failure keeps it.
             if automatic:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self.write({"last_run": now})
         if automatic:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _process_batch(self, records):
         """Run the rule's actions once on ``records``; on failure, record by record."""

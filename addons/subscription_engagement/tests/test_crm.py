@@ -89,6 +89,9 @@ class TestCrmOpportunities(EngagementCommon):
         lead = sub._crm_create_opportunities("renewal")
         self.assertEqual(len(lead), 1)
         self.assertFalse(sub._crm_create_opportunities("renewal"), "never twice")
+        # A subscription user without CRM rights still opens the subscription.
+        self.assertFalse(self.sub_user.has_group("sales_team.group_sale_salesman"))
+        self.assertEqual(sub.with_user(self.sub_user).opportunity_count, 1)
         with self.assertRaises(AccessError):
             lead.with_user(self.portal_user).read(["name"])
         with self.assertRaises(AccessError):
