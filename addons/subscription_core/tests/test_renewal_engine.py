@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import contextlib
 import threading
 import uuid
 from datetime import date
@@ -178,12 +179,24 @@ class TestRenewalEngine(SubscriptionCommon):
             self.env.invalidate_all()
             before = self.cr.sql_log_count
             # The core engine alone: what the hooks add (invoicing, when
-            # subscription_billing is installed) has its own budget there.
+            # subscription_billing is installed) and the automation rules of
+            # other addons (subscription_engagement's messages on renewal
+            # events) have their own budgets there.
             Sub = type(self.env["subscription.subscription"])
-            with (
-                freeze_time(date(2026, 2, start_day)),
-                patch.object(Sub, "_on_period_started", lambda records, event: None),
-            ):
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(freeze_time(date(2026, 2, start_day)))
+                stack.enter_context(
+                    patch.object(Sub, "_on_period_started", lambda records, event: None)
+                )
+                if "base.automation" in self.env:
+                    Automation = type(self.env["base.automation"])
+                    stack.enter_context(
+                        patch.object(
+                            Automation,
+                            "_get_actions",
+                            lambda automation, records, triggers: automation.browse(),
+                        )
+                    )
                 result = self.env["subscription.subscription"]._cron_process_due()
             self.assertEqual(result["done"], count)
             return self.cr.sql_log_count - before
