@@ -4,3 +4,4 @@ from . import subscription_cohort_report
 from . import subscription_retention_report
 from . import subscription_dunning_report
 from . import subscription_revenue_report
+from . import subscription_engagement_report

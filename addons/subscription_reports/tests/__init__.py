@@ -5,3 +5,4 @@ from . import test_dashboard
 from . import test_dunning_revenue
 from . import test_health
 from . import test_settings
+from . import test_engagement_reports
