@@ -37,6 +37,7 @@
         "data/mail_template_survey_data.xml",
         "data/base_automation_survey_data.xml",
         "data/base_automation_crm_data.xml",
+        "data/card_expiring_data.xml",
         "data/subscription_segment_data.xml",
         "views/subscription_engagement_log_views.xml",
         "views/subscription_segment_views.xml",

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Saved cards charged through the Stripe API: their Stripe references."""
 
+from datetime import date, timedelta
+
 from odoo import api, fields, models
 
 
@@ -18,6 +20,27 @@ class PaymentToken(models.Model):
         index="btree_not_null",
         help="Stripe PaymentMethod (pm_...) charged off-session for subscriptions.",
     )
+
+    subscription_card_expiry = fields.Date(
+        string="Card Expires",
+        copy=False,
+        help="Last day the card can be charged (the end of its expiry month), when the "
+        "provider tells it (Stripe's card details); subscription_engagement warns the "
+        "customer before it.",
+    )
+
+    @api.model
+    def _subscription_card_expiry(self, month, year):
+        """Last day of the card's expiry month, or False when unknown."""
+        try:
+            month, year = int(month), int(year)
+            if not 1 <= month <= 12 or year < 2000:
+                return False
+        except (TypeError, ValueError):
+            return False
+        if month == 12:
+            return date(year, 12, 31)
+        return date(year, month + 1, 1) - timedelta(days=1)
 
     def _subscription_stripe_references(self):
         """Return ``(customer_id, payment_method_id)`` of the token in Stripe.

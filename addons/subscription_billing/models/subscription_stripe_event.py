@@ -254,6 +254,11 @@ class SubscriptionStripeEvent(models.Model):
         last4 = card.get("last4")
         if last4:
             tokens.filtered(lambda t: t.payment_details != last4).payment_details = last4
+        expiry = tokens._subscription_card_expiry(card.get("exp_month"), card.get("exp_year"))
+        if expiry:
+            tokens.filtered(lambda t: t.subscription_card_expiry != expiry).write(
+                {"subscription_card_expiry": expiry}
+            )
         subscriptions = self.env["subscription.subscription"].search(
             [("payment_token_id", "in", tokens.ids)]
         )

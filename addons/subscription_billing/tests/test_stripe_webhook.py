@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import date
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -263,6 +264,7 @@ class TestStripeWebhook(StripeWebhookCase):
         response = self._post(self._event("payment_method.automatically_updated", method))
         self.assertEqual(response.text, "processed")
         self.assertEqual(self.token_stripe.payment_details, "1881")
+        self.assertEqual(self.token_stripe.subscription_card_expiry, date(2031, 12, 31))
         self.assertEqual(self.sub.dunning_state, "in_dunning")
         self.assertEqual(
             self.sub.payment_attempt_ids.sorted("attempt_number")[-1].state,

@@ -21,6 +21,7 @@ from . import subscription_subscription_onboarding
 from . import subscription_subscription_signup
 from . import subscription_subscription_signup_payment
 from . import subscription_tier
+from . import subscription_subscription_card
 from . import subscription_subscription_crm
 from . import subscription_subscription_cross_sell
 from . import subscription_subscription_feedback

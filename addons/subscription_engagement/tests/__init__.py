@@ -19,3 +19,4 @@ from . import test_cross_sell
 from . import test_winback
 from . import test_render_batch
 from . import test_retention_access_rpc
+from . import test_card_expiring
