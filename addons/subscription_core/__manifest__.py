@@ -36,6 +36,7 @@
         "views/res_company_views.xml",
         # QWeb templates.
         "views/subscription_portal_templates.xml",
+        "views/subscription_portal_action_templates.xml",
         # Last because it references the actions defined above.
         "views/subscription_menus.xml",
     ],
