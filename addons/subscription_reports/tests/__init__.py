@@ -6,3 +6,4 @@ from . import test_dunning_revenue
 from . import test_health
 from . import test_settings
 from . import test_engagement_reports
+from . import test_dashboard_kpis_tour
