@@ -69,3 +69,17 @@ def test_rates():
         engagement.response_rate(5, 4)
     with pytest.raises(ValueError):
         engagement.winback_rate(-1, 4)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10)))
+def test_nps_from_counts_agrees_with_the_scores(scores):
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    assert engagement.nps_from_counts(promoters, detractors, len(scores)) == (
+        engagement.nps_summary(scores)
+    )
+
+
+def test_nps_from_counts_refuses_impossible_counts():
+    with pytest.raises(ValueError):
+        engagement.nps_from_counts(3, 2, 4)

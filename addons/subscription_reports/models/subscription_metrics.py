@@ -84,6 +84,10 @@ class SubscriptionMetrics(models.AbstractModel):
             "trials": metrics.trial_conversion(
                 self._get_trials(company, date_from, date_to), date_from, date_to
             ),
+            # NPS, response, save and win-back rates; None without engagement.
+            "engagement": self.env["subscription.engagement.kpis"]._kpis(
+                company, date_from, date_to
+            ),
         }
 
     @api.model

@@ -277,3 +277,71 @@ class SubscriptionWinbackReport(models.Model):
               ) back ON true
              WHERE log.occasion = 'winback'
         """
+
+
+class SubscriptionEngagementKpis(models.AbstractModel):
+    _name = "subscription.engagement.kpis"
+    _description = "Engagement KPIs"
+
+    @api.model
+    def _kpis(self, company, date_from, date_to):
+        """NPS, response rate, save rate and win-back rate of ``company`` for
+        the days ``date_from``..``date_to`` (``tools/engagement.py``), summed
+        in SQL from the report views; None without subscription_engagement.
+        The caller checks the reader's rights."""
+        if not engagement_installed(self.env):
+            return None
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(response_count) FILTER (WHERE answered), 0),
+                       COALESCE(SUM(promoter_count) FILTER (WHERE answered), 0),
+                       COALESCE(SUM(detractor_count) FILTER (WHERE answered), 0),
+                       COUNT(*) FILTER (WHERE invited),
+                       COALESCE(SUM(response_count) FILTER (WHERE invited), 0)
+                  FROM (SELECT *, answered_on BETWEEN %(f)s AND %(t)s AS answered,
+                               invited_on BETWEEN %(f)s AND %(t)s AS invited
+                          FROM subscription_nps_report
+                         WHERE company_id = %(c)s) nps
+                """,
+                f=date_from,
+                t=date_to,
+                c=company.id,
+            )
+        )
+        responses, promoters, detractors, invited, answered = cr.fetchone()
+        cr.execute(
+            SQL(
+                "SELECT COALESCE(SUM(saved_count), 0), COALESCE(SUM(cancelled_count), 0)"
+                " FROM subscription_save_report"
+                " WHERE company_id = %s AND date BETWEEN %s AND %s",
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        saved, cancelled = cr.fetchone()
+        cr.execute(
+            SQL(
+                "SELECT COUNT(*), COALESCE(SUM(won_back_count), 0)"
+                " FROM subscription_winback_report"
+                " WHERE company_id = %s AND date BETWEEN %s AND %s",
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        messages, won_back = cr.fetchone()
+        return {
+            **engagement.nps_from_counts(promoters, detractors, responses),
+            "invitations": invited,
+            "response_rate": engagement.response_rate(answered, invited),
+            "saved": saved,
+            "cancelled": cancelled,
+            "save_rate": engagement.save_rate(saved, cancelled),
+            "winback_messages": messages,
+            "won_back": won_back,
+            "winback_rate": engagement.winback_rate(won_back, messages),
+        }

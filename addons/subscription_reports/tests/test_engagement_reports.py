@@ -187,6 +187,28 @@ class TestEngagementReports(SubscriptionCommon):
         total = rows.read_group([], ["winback_rate:avg"], [])[0]["winback_rate"]
         self.assertAlmostEqual(total, engagement.winback_rate(1, 2))
 
+    def test_kpis(self):
+        jan = datetime(2026, 1, 20, 10)
+        for sub, score in zip(self.subs, [10, 9, 3], strict=False):
+            self._nps_answer(sub, jan, score, jan)
+        self._nps_answer(self.subs[3], jan)
+        kpis = (
+            self.env["subscription.metrics"]
+            .with_user(self.reader)
+            .get_kpis(date(2026, 1, 1), date(2026, 1, 31))["engagement"]
+        )
+        expected = engagement.nps_summary([10, 9, 3])
+        self.assertEqual(kpis["responses"], 3)
+        self.assertAlmostEqual(kpis["nps"], expected["nps"])
+        self.assertEqual(kpis["invitations"], 4)
+        self.assertAlmostEqual(kpis["response_rate"], 75.0)
+        self.assertIsNone(kpis["save_rate"])
+        self.assertIsNone(kpis["winback_rate"])
+        path = "odoo.addons.subscription_reports.report.subscription_engagement_report"
+        with patch(f"{path}.engagement_installed", return_value=False):
+            kpis = self.env["subscription.metrics"].get_kpis(date(2026, 1, 1), date(2026, 1, 31))
+        self.assertIsNone(kpis["engagement"])
+
     def test_without_engagement_the_views_are_empty_and_rebuilt(self):
         when = datetime(2026, 1, 20, 10)
         self._nps_answer(self.subs[0], when, 10, when)

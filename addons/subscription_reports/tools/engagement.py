@@ -26,6 +26,21 @@ def _percent(part, whole):
     return 100.0 * part / whole if whole else None
 
 
+def nps_from_counts(promoters, detractors, responses):
+    """The same as ``nps_summary`` from counts of promoters, detractors and
+    responses (what the report views sum)."""
+    if promoters + detractors > responses:
+        raise ValueError("More promoters and detractors than responses.")
+    promoter_rate = _percent(promoters, responses)
+    detractor_rate = _percent(detractors, responses)
+    return {
+        "responses": responses,
+        "promoters": promoter_rate,
+        "detractors": detractor_rate,
+        "nps": None if promoter_rate is None else promoter_rate - detractor_rate,
+    }
+
+
 def nps_summary(scores):
     """Promoters %, detractors %, NPS (promoters % - detractors %, from -100
     to 100) and the number of responses of a list of scores; the rates are
