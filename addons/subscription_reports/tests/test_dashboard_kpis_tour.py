@@ -8,8 +8,8 @@ from odoo.addons.subscription_core.tests.common import SubscriptionCommon
 
 # Waits for the dashboard's spreadsheet model, then compares the evaluated
 # KPI cells of the Data sheet (which the scorecards show) with EXPECTED;
-# the other KPI cells (rows 13-18: dunning, revenue, health, NPS, save
-# rate) must evaluate without an error.
+# the other KPI cells (rows 13-19: dunning, revenue, health, NPS, save
+# rate, win-back rate) must evaluate without an error.
 CHECK_KPIS = """
 const expected = %(expected)s;
 const deadline = Date.now() + 30000;
@@ -36,7 +36,7 @@ const timer = setInterval(() => {
             const row = parseInt(ref.slice(1)) - 1;
             shown[ref] = model.getters.getEvaluatedCell({ sheetId, col: 1, row }).value;
         }
-        const others = [13, 14, 15, 16, 17, 18].map(
+        const others = [13, 14, 15, 16, 17, 18, 19].map(
             (row) => model.getters.getEvaluatedCell({ sheetId, col: 1, row: row - 1 })
         );
         const loaded = others.every((cell) => cell.value !== "Loading...");
