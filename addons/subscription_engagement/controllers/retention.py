@@ -111,9 +111,7 @@ class RetentionPortal(SubscriptionPortal):
         methods=["POST"],
     )
     def portal_subscription_accept_offer(self, subscription_id, access_token=None, **post):
-        subscription_sudo = self._get_subscription_checked(subscription_id, access_token)
-        if not subscription_sudo:
-            return request.redirect("/my")
+        subscription_sudo = self._get_subscription_or_refuse(subscription_id, access_token)
         try:
             self._check_subscription_portal_action(subscription_sudo, "cancel")
             reason = self._get_portal_cancel_reason(post.get("reason_id"))
@@ -148,9 +146,7 @@ class RetentionPortal(SubscriptionPortal):
         methods=["GET", "POST"],
     )
     def portal_subscription_feedback(self, subscription_id, access_token=None, **post):
-        subscription_sudo = self._get_subscription_checked(subscription_id, access_token)
-        if not subscription_sudo:
-            return request.redirect("/my")
+        subscription_sudo = self._get_subscription_or_refuse(subscription_id, access_token)
         error = None
         text = (post.get("text") or "").strip()
         if request.httprequest.method == "POST":

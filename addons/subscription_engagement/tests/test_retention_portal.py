@@ -140,3 +140,18 @@ class TestRetentionPortal(RetentionCommon, HttpCase):
         self.assertEqual(self.sub.cancel_reason_id, self.reason)
         self.assertFalse(self._saved(self.sub))
         self.assertEqual(self.sub.feedback_ids.text, "We are moving to another tool")
+
+    def test_refused_pages_answer_odoo_pages(self):
+        self._login(self.portal_user)
+        for url in (
+            f"/my/subscriptions/{self.sub_b.id}/feedback",
+            f"/my/subscriptions/{self.sub_b.id}/cancel/offer",
+        ):
+            with self.subTest(url=url):
+                response = self._post(url, {"text": "x", "offer_id": self.offer_pause.id})
+                self.assertEqual(response.status_code, 403)
+                self.assertNotIn("Location", response.headers)
+        response = self.url_open("/my/subscriptions/999999/feedback", allow_redirects=False)
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.sub_b.feedback_ids)
+        self.assertFalse(self._saved(self.sub_b))
