@@ -97,7 +97,7 @@ class TestLifecycleGate(SubscriptionCommon):
 
     @mute_logger("odoo.models")
     def test_paused_cannot_be_set_active_by_a_write(self):
-        with self.assertRaisesRegex(UserError, "State of .* cannot be written directly"):
+        with self.assertRaisesRegex(UserError, "Status of .* cannot be written directly"):
             self.paused.with_user(self.sub_manager).write({"state": "active"})
         self.assertEqual(self.paused.state, "paused")
 
@@ -114,7 +114,7 @@ class TestLifecycleGate(SubscriptionCommon):
         draft.write({"addon_line_ids": [Command.create({"addon_id": self.addon_support.id})]})
         self.assertEqual(draft.quantity, 3)
         self.assertEqual(len(draft.addon_line_ids), 2)
-        with self.assertRaisesRegex(UserError, "State of .* cannot be written directly"):
+        with self.assertRaisesRegex(UserError, "Status of .* cannot be written directly"):
             draft.write({"state": "active"})
         self.assertEqual(draft.state, "draft")
         with self.assertRaisesRegex(UserError, "created as a draft"):

@@ -117,12 +117,13 @@ class BaseAutomation(models.Model):
         )
         for ids in split_every(BATCH_SIZE, records.ids):
             self._process_batch(Model.browse(ids))
-            # Like Odoo's scheduler (base_automation._check): when run by the
-            # cron, each chunk is committed so that a later failure keeps it.
             if automatic:
+                # commit: like Odoo's scheduler (base_automation._check), each
+                # chunk run by the cron is kept whatever happens to the next.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         self.write({"last_run": now})
         if automatic:
+            # commit: the rule's last run, as Odoo's scheduler commits it.
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _process_batch(self, records):
