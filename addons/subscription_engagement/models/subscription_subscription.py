@@ -2,6 +2,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools import engagement
 
@@ -32,6 +33,22 @@ class SubscriptionSubscription(models.Model):
             sub.renewal_reminder_date = engagement.reminder_date(
                 sub.current_period_end, sub.cycle_id.reminder_days
             )
+
+    def _engagement_ensure_portal_tokens(self):
+        """Give the subscriptions without a portal access token one, in one
+        statement: the templates' portal links would otherwise write them one
+        by one while rendering (``portal.mixin._portal_ensure_token``)."""
+        missing = self.filtered(lambda sub: not sub.access_token)
+        if not missing:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE subscription_subscription SET access_token = gen_random_uuid()::text "
+                "WHERE id = ANY(%s) AND access_token IS NULL",
+                missing.ids,
+            )
+        )
+        missing.invalidate_recordset(["access_token"])
 
     def _engagement_send(
         self,
@@ -79,6 +96,7 @@ class SubscriptionSubscription(models.Model):
         sent = self.browse(self.env["subscription.engagement.log"]._claim(occasion, keys, template))
         if sent:
             sent._engagement_prepare(occasion)
+            sent._engagement_ensure_portal_tokens()
             # One compilation of the template's body for the whole batch (ir_qweb.py).
             template.sudo().with_context(subscription_qweb_memo={}).send_mail_batch(sent.ids)
             _logger.info("Engagement %s: %d message(s) queued.", occasion, len(sent))

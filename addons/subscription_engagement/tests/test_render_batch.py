@@ -68,3 +68,21 @@ class TestRenderBatch(EngagementCommon):
             self.tmpl_reminder._render_field("body_html", subs.ids)
         # The check, then one compilation per record: Odoo's own path is unchanged.
         self.assertEqual(len(compiled), 3)
+
+    def test_portal_tokens_given_in_one_statement(self):
+        subs = self._started_subscription(on=date(2026, 1, 1)) | self._started_subscription(
+            on=date(2026, 1, 1), partner=self.other_customer
+        )
+        self.env.cr.execute(
+            "UPDATE subscription_subscription SET access_token = NULL WHERE id = ANY(%s)",
+            [subs.ids],
+        )
+        subs.invalidate_recordset(["access_token"])
+        with freeze_time("2026-01-29"):
+            subs._engagement_send(
+                "token_test", self.tmpl_reminder, key_field="current_period_end", upcoming=True
+            )
+        self.assertNotEqual(subs[0].access_token, subs[1].access_token)
+        for sub in subs:
+            self.assertTrue(sub.access_token)
+            self.assertIn(sub.access_token, self._mails(sub, self.tmpl_reminder).body_html)
