@@ -113,8 +113,8 @@ def bench_daily_jobs(env):
     result("engagement_batch_queries_per_message", round(batch_queries / sent, 2))
     env.cr.commit()
 
-    # The reference: as many messages with the same templates, a naive loop
-    # of send_mail on other subscriptions (half reminders, half NPS).
+    # The reference: the same messages, a naive loop of send_mail on other
+    # subscriptions (half reminders, half NPS invitations with their answer).
     reminder = env.ref("subscription_engagement.mail_template_renewal_reminder")
     nps = env.ref("subscription_engagement.mail_template_nps_invitation")
     others = env["subscription.subscription"].search(
@@ -125,8 +125,18 @@ def bench_daily_jobs(env):
     mails_before = Mail.search_count([])
     q0 = env.cr.sql_log_count
     t0 = time.perf_counter()
+    survey = env.ref("subscription_engagement.survey_nps").sudo()
+    today = date.today()
     for index, sub in enumerate(others):
-        (reminder if index % 2 else nps).send_mail(sub.id)
+        if index % 2:
+            reminder.send_mail(sub.id)
+            continue
+        # The same NPS invitation, one at a time: its answer (the link's
+        # token), the invitation dates, then the mail.
+        survey._create_answer(partner=sub.partner_id, check_attempts=False, subscription_id=sub.id)
+        sub.nps_invited_date = today
+        sub.partner_id.subscription_nps_invited_date = today
+        nps.send_mail(sub.id)
     env.flush_all()
     naive_seconds = time.perf_counter() - t0
     naive_queries = env.cr.sql_log_count - q0
