@@ -36,3 +36,28 @@ class TestEngagementTranslations(EngagementCommon):
                 self.assertIn(text, str(body))
                 self.assertIn(sub.get_portal_url(), str(body))
                 self.assertTrue(subject)
+
+    def test_every_template_renders_in_english_and_indonesian(self):
+        sub = self._started_subscription(on=date(2026, 1, 1), tier=self.tier_enterprise)
+        english = self.env["res.partner"].create(
+            {"name": "English customer", "email": "en@example.com", "lang": "en_US"}
+        )
+        sub_en = self._started_subscription(on=date(2026, 1, 1), partner=english)
+        templates = self.env["mail.template"].browse(
+            self.env["ir.model.data"]
+            .search([("module", "=", "subscription_engagement"), ("model", "=", "mail.template")])
+            .mapped("res_id")
+        )
+        self.assertGreater(len(templates), 15)
+        for template in templates.filtered(lambda t: t.model == "subscription.subscription"):
+            with self.subTest(template=template.name):
+                bodies = {}
+                for record in (sub, sub_en):
+                    body = template._render_field("body_html", record.ids, compute_lang=True)
+                    subject = template._render_field("subject", record.ids, compute_lang=True)
+                    self.assertTrue(subject[record.id])
+                    bodies[record] = str(body[record.id])
+                    self.assertIn(record.partner_id.name, bodies[record])
+                # The Indonesian text is not the English one.
+                english_words = {"Dear", "Thank you"}
+                self.assertFalse(english_words & set(bodies[sub].split()), template.name)
