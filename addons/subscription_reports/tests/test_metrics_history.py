@@ -285,3 +285,22 @@ class TestMetricsHistory(ReportsHistoryCommon):
         self.env["ir.config_parameter"].sudo().set_param("subscription_reports.gross_margin", "80")
         with self.assertRaises(UserError):
             self.env["subscription.metrics"].get_kpis("2026-03-01", "2026-03-31")
+
+    def test_segment_filter_on_the_reports(self):
+        """The reports' *Segment* search field keeps the customers tagged by a
+        segment (a partner tag, see subscription_engagement's segments)."""
+        tag = self.env["res.partner.category"].create({"name": "Report segment test"})
+        self.partners[0].category_id = tag
+        for model in (
+            "subscription.mrr.movement.report",
+            "subscription.cohort.report",
+        ):
+            with self.subTest(model=model):
+                Report = self.env[model]
+                views = Report.get_views([(False, "search")])
+                arch = views["views"]["search"]["arch"]
+                self.assertIn('string="Segment"', arch)
+                domain = [("partner_id.category_id.name", "ilike", "Report segment")]
+                rows = Report.search(domain)
+                self.assertTrue(rows)
+                self.assertEqual(rows.partner_id, self.partners[0])
