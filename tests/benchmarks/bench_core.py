@@ -162,12 +162,8 @@ def bench_renewal(env, count):
     result("renewal_rss_growth_mb", round(peak_rss_mb() - rss_before, 1))
 
 
-def bench_portal_list(dbname, login, password, rounds=20):
-    from werkzeug.test import Client
-
-    import odoo.http
-
-    client = Client(odoo.http.root)
+def http_login(client, dbname, login, password):
+    """Log ``client`` (a werkzeug test client of Odoo) in through /web/login."""
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     page = client.get(f"/web/login?db={dbname}", environ_base=environ).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -177,7 +173,17 @@ def bench_portal_list(dbname, login, password, rounds=20):
         environ_base=environ,
     )
     if response.status_code not in (302, 303):
-        raise SystemExit(f"portal login failed: {response.status_code}")
+        raise SystemExit(f"login of {login} failed: {response.status_code}")
+
+
+def bench_portal_list(dbname, login, password, rounds=20):
+    from werkzeug.test import Client
+
+    import odoo.http
+
+    client = Client(odoo.http.root)
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    http_login(client, dbname, login, password)
     timings = []
     for _i in range(rounds):
         t0 = time.perf_counter()

@@ -23,27 +23,13 @@ Each measure is printed as ``RESULT page_<name>_ms <median>``.
 
 import argparse
 import json
-import re
 import sys
 import time
 
-from bench_core import result, seed
+from bench_core import http_login, result, seed
 from bench_engagement import column_defaults
 
 ROUNDS = 15
-
-
-def login(client, dbname, user, password):
-    environ = {"REMOTE_ADDR": "127.0.0.1"}
-    page = client.get(f"/web/login?db={dbname}", environ_base=environ).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/web/login",
-        data={"login": user, "password": password, "csrf_token": token, "db": dbname},
-        environ_base=environ,
-    )
-    if response.status_code not in (302, 303):
-        raise SystemExit(f"login of {user} failed: {response.status_code}")
 
 
 def timed(name, call, rounds=ROUNDS):
@@ -149,7 +135,7 @@ def main():
     import odoo.http
 
     portal = Client(odoo.http.root)
-    login(portal, args.database, portal_login, "bench_portal_pw")
+    http_login(portal, args.database, portal_login, "bench_portal_pw")
     timed("portal_home", get(portal, "/my"))
     timed("portal_subscriptions", get(portal, "/my/subscriptions"))
     timed("portal_subscription", get(portal, f"/my/subscriptions/{sub_id}"))
@@ -159,7 +145,7 @@ def main():
         timed("portal_invoice", get(portal, f"/my/invoices/{invoice_id}"))
 
     staff = Client(odoo.http.root)
-    login(staff, args.database, "admin", "bench_admin_pw")
+    http_login(staff, args.database, "admin", "bench_admin_pw")
     timed("staff_webclient", get(staff, "/odoo"))
     timed(
         "staff_subscription_list",

@@ -401,21 +401,31 @@ class SubscriptionSubscription(models.Model):
         """Catalog price of ``item`` for this subscription's cycle and
         currency, or an empty recordset."""
         self.ensure_one()
-        if not (item and self.cycle_id and self.currency_id):
-            return self.env["subscription.price"]
-        field = "tier_id" if item._name == "subscription.tier" else "addon_id"
-        return (
+        return self._find_prices(item).get(item, self.env["subscription.price"])
+
+    def _find_prices(self, items):
+        """Catalog prices of ``items`` (tiers, or add-ons) for this
+        subscription's cycle and currency, in one query: ``{item: price}``,
+        items without a price left out."""
+        self.ensure_one()
+        if not (items and self.cycle_id and self.currency_id):
+            return {}
+        field = "tier_id" if items._name == "subscription.tier" else "addon_id"
+        prices = (
             self.env["subscription.price"]
             .sudo()
             .search(
                 [
-                    (field, "=", item.id),
+                    (field, "in", items.ids),
                     ("cycle_id", "=", self.cycle_id.id),
                     ("currency_id", "=", self.currency_id.id),
-                ],
-                limit=1,
+                ]
             )
         )
+        found = {}
+        for price in prices:
+            found.setdefault(price[field], price)
+        return found
 
     def _lock_catalog_prices(self):
         """Take the tier and add-on prices from the catalog (raises when the

@@ -72,8 +72,10 @@ class SubscriptionSubscription(models.Model):
         """Create the ``kind`` opportunity of each subscription that qualifies
         and has none for this occasion yet; returns the leads created."""
         subs = self
+        next_tiers = {}
         if kind == "expansion":
-            subs = subs.filtered(lambda s: s._crm_next_tier())
+            next_tiers = {sub: sub._crm_next_tier() for sub in subs}
+            subs = subs.filtered(lambda s: next_tiers[s])
         elif kind == "save":
             subs = subs.filtered(
                 lambda s: (
@@ -87,7 +89,11 @@ class SubscriptionSubscription(models.Model):
         Log.flush_model()
         keys = {sub.id: sub._crm_opportunity_key(kind) for sub in subs}
         claimed = self.browse(Log._claim(f"crm_{kind}", keys, self.env["mail.template"]))
-        leads = self.env["crm.lead"].sudo().create([sub._crm_lead_values(kind) for sub in claimed])
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .create([sub._crm_lead_values(kind, next_tiers.get(sub)) for sub in claimed])
+        )
         for lead in leads:
             lead.subscription_id.message_post(
                 body=_("Opportunity created: %(lead)s", lead=lead._get_html_link()),
@@ -97,14 +103,15 @@ class SubscriptionSubscription(models.Model):
             _logger.info("Subscription opportunities (%s): %d created.", kind, len(leads))
         return leads
 
-    def _crm_lead_values(self, kind):
+    def _crm_lead_values(self, kind, next_tier=None):
         self.ensure_one()
         names = {
             "renewal": _("Renewal: %(sub)s (%(partner)s)"),
             "expansion": _("Expansion: %(sub)s (%(partner)s) to %(tier)s"),
             "save": _("Save: %(sub)s (%(partner)s) is cancelling"),
         }
-        next_tier = self._crm_next_tier() if kind == "expansion" else False
+        if kind == "expansion" and next_tier is None:
+            next_tier = self._crm_next_tier()
         name = names[kind] % {
             "sub": self.name,
             "partner": self.partner_id.display_name,

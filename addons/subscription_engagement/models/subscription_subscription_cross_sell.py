@@ -20,18 +20,23 @@ class SubscriptionSubscription(models.Model):
         self.ensure_one()
         if self.state not in ("trial", "active", "past_due") or self.has_pending_change:
             return []
-        taken = self.addon_line_ids.addon_id
-        suggestions = []
-        for addon in self.tier_id.sudo().addon_ids.filtered("active").sorted("sequence"):
-            if addon in taken or (addon.company_id and addon.company_id != self.company_id):
-                continue
-            price = self._find_price(addon)
-            if not price:
-                continue
-            suggestions.append({"addon": addon, "price": price, "url": self._cross_sell_url(addon)})
-            if len(suggestions) >= limit:
-                break
-        return suggestions
+        candidates = (
+            self.tier_id.sudo()
+            .addon_ids.filtered(
+                lambda a: (
+                    a.active
+                    and a not in self.addon_line_ids.addon_id
+                    and (not a.company_id or a.company_id == self.company_id)
+                )
+            )
+            .sorted("sequence")
+        )
+        prices = self._find_prices(candidates)
+        offered = [addon for addon in candidates if addon in prices][:limit]
+        return [
+            {"addon": addon, "price": prices[addon], "url": self._cross_sell_url(addon)}
+            for addon in offered
+        ]
 
     def _cross_sell_url(self, addon):
         """Absolute link to the portal change page with ``addon`` added."""
