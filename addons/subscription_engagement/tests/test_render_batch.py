@@ -8,6 +8,9 @@ from odoo.tests import freeze_time, tagged
 
 from .common import EngagementCommon
 
+# Queries per message of a batch (measured 1 with the reminder and its cross-sell).
+MESSAGE_QUERY_BUDGET = 2
+
 
 @tagged("post_install", "-at_install")
 class TestRenderBatch(EngagementCommon):
@@ -86,3 +89,30 @@ class TestRenderBatch(EngagementCommon):
         for sub in subs:
             self.assertTrue(sub.access_token)
             self.assertIn(sub.access_token, self._mails(sub, self.tmpl_reminder).body_html)
+
+    def test_query_budget_per_message(self):
+        """A batch of messages costs a few queries per message, whatever the
+        add-ons suggested (one price query per subscription at most)."""
+        customers = self.env["res.partner"].create(
+            [{"name": f"Budget customer {i}", "email": f"budget{i}@example.com"} for i in range(8)]
+        )
+        subs = self.env["subscription.subscription"]
+        for customer in customers:
+            subs |= self._started_subscription(on=date(2026, 1, 1), partner=customer)
+
+        def queries(batch, occasion):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            with freeze_time("2026-01-29"):
+                sent = batch._engagement_send(
+                    occasion, self.tmpl_reminder, key_field="current_period_end", upcoming=True
+                )
+                self.env.flush_all()
+            self.assertEqual(sent, batch)
+            return self.cr.sql_log_count - before
+
+        few = queries(subs[:2], "budget_few")
+        many = queries(subs[2:], "budget_many")
+        per_message = (many - few) / 4
+        self.assertLessEqual(per_message, MESSAGE_QUERY_BUDGET, f"{few} / {many} queries")
