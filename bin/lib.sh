@@ -32,6 +32,7 @@ ODOO_DIR=""          # Odoo source tree (has odoo-bin)
 ODOO_ADDONS_PATH=""  # comma list, without the suite's own addons
 VENV=""              # virtualenv directory
 VPY=""               # its python
+VENV_ADDONS_DIR=""   # <site-packages>/odoo/addons: addons installed from PyPI
 PG_PRIVATE=0         # 1 when we use our own throwaway cluster
 PG_STARTED=0         # 1 when this process started that cluster
 PG_LOCK_FD=""        # shared lock held while this process uses the private cluster
@@ -209,7 +210,8 @@ suite_prepare_venv() {
             "$VPY" -c 'import sys; print(sys.version)'
             printf '%s\n' "$ODOO_DIR"
             cat "$ODOO_DIR/requirements.txt" "$SUITE_ROOT/requirements.txt" \
-                "$SUITE_ROOT/requirements-dev.txt" "$SUITE_ROOT/constraints.txt"
+                "$SUITE_ROOT/requirements-dev.txt" "$SUITE_ROOT/requirements-odoo-addons.txt" \
+                "$SUITE_ROOT/constraints.txt"
         } | sha256sum | cut -d' ' -f1
     )"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
@@ -222,6 +224,10 @@ suite_prepare_venv() {
             die "installing Odoo's requirements.txt failed (see pip's message above)"
         "$VPY" -m pip install -q -r "$SUITE_ROOT/requirements.txt" -r "$SUITE_ROOT/requirements-dev.txt" ||
             die "installing the suite's requirements failed"
+        # OCA addons from PyPI: their `odoo` requirement is the source tree
+        # above (not a pip distribution), their other ones are in requirements.txt.
+        "$VPY" -m pip install -q --no-deps -r "$SUITE_ROOT/requirements-odoo-addons.txt" ||
+            die "installing the Odoo addons of requirements-odoo-addons.txt failed"
         printf '%s\n' "$want" >"$stamp"
     fi
     # Make `import odoo` work in the virtualenv.
@@ -233,6 +239,8 @@ suite_prepare_venv() {
     fi
     "$VPY" -c 'import odoo.release as r; assert r.version_info[:2] == (18, 0)' ||
         die "odoo is not importable from $VPY"
+    # Where pip puts the addons of requirements-odoo-addons.txt (queue_job).
+    VENV_ADDONS_DIR="$site/odoo/addons"
     export PATH="$VENV/bin:$PATH"
 }
 
@@ -249,6 +257,10 @@ suite_addons() {
 
 suite_full_addons_path() {
     local path="$ODOO_ADDONS_PATH,$SUITE_ROOT/addons"
+    # OCA addons installed from PyPI (requirements-odoo-addons.txt).
+    if [[ -n "$VENV_ADDONS_DIR" && -d "$VENV_ADDONS_DIR" ]]; then
+        path="$path,$VENV_ADDONS_DIR"
+    fi
     if [[ -n "${SUITE_EXTRA_ADDONS_PATH:-}" ]]; then
         local extra
         IFS=',' read -r -a extra <<<"$SUITE_EXTRA_ADDONS_PATH"
