@@ -83,3 +83,22 @@ def test_nps_from_counts_agrees_with_the_scores(scores):
 def test_nps_from_counts_refuses_impossible_counts():
     with pytest.raises(ValueError):
         engagement.nps_from_counts(3, 2, 4)
+
+
+def test_offer_save_rate():
+    assert engagement.offer_save_rate(1, 4) == 25.0
+    assert engagement.offer_save_rate(0, 3) == 0.0
+    assert engagement.offer_save_rate(0, 0) is None
+    with pytest.raises(ValueError):
+        engagement.offer_save_rate(2, 1)  # accepted more often than offered
+    with pytest.raises(ValueError):
+        engagement.offer_save_rate(-1, 1)
+
+
+@given(st.lists(st.booleans(), min_size=1))
+def test_offer_save_rate_is_the_mean_of_100_0(accepted_flags):
+    """What the SQL view relies on: the rate is avg(100 accepted, 0 not)."""
+    points = [100.0 if flag else 0.0 for flag in accepted_flags]
+    assert engagement.offer_save_rate(sum(accepted_flags), len(accepted_flags)) == pytest.approx(
+        sum(points) / len(points)
+    )

@@ -46,17 +46,20 @@ class RetentionPortal(SubscriptionPortal):
     def portal_subscription_cancel(self, subscription_id, access_token=None, **post):
         """On the confirmation of the cancellation form, show the matching
         save offers first (unless the customer just declined them)."""
-        if request.httprequest.method == "POST" and not post.get("offers_declined"):
+        if request.httprequest.method == "POST":
             subscription_sudo = self._get_subscription_checked(subscription_id, access_token)
             if subscription_sudo and "cancel" in self._get_subscription_portal_actions(
                 subscription_sudo
             ):
                 reason = self._get_portal_cancel_reason(post.get("reason_id"))
                 offers = reason and subscription_sudo._get_retention_offers(reason)
-                if offers:
+                if offers and not post.get("offers_declined"):
                     return self._render_retention_offers(
                         subscription_sudo, access_token, reason, offers, post
                     )
+                if offers:
+                    # Declined: the cancellation event keeps the offers shown.
+                    request.update_context(retention_offers_shown=offers.ids)
         return super().portal_subscription_cancel(
             subscription_id, access_token=access_token, **post
         )

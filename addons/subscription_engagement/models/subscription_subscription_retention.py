@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.subscription_core.tools import periods
@@ -66,20 +66,22 @@ class SubscriptionSubscription(models.Model):
         reason = self._get_cancel_reason(reason_id)
         offer_id = self._parse_quantity(offer_id, _("Save offer"))
         offer = self.env["subscription.retention.offer"].sudo().browse(offer_id).exists()
-        if not offer or offer not in self._get_retention_offers(reason):
+        shown = self._get_retention_offers(reason)
+        if not offer or offer not in shown:
             raise UserError(_("This offer is not available for %(name)s.", name=self.name))
         # In the subscription's company: the invoices and credit notes of a
         # pause or plan change are that company's (a portal visitor's own
         # company may be another).
         sub = self.with_company(self.company_id)
-        acceptance = sub._apply_retention_offer(offer, reason)
+        acceptance = sub._apply_retention_offer(offer, reason, shown=shown)
         sub._create_cancellation_feedback(reason, feedback)
         return acceptance
 
-    def _apply_retention_offer(self, offer, reason=None, source="cancellation"):
+    def _apply_retention_offer(self, offer, reason=None, source="cancellation", shown=None):
         """Apply ``offer`` (already checked) and record it: the offer's
         action, then a ``saved_by_offer`` event (no MRR movement of its own:
-        a pause or downgrade logs its own event) and the acceptance row."""
+        a pause or downgrade logs its own event, the offers ``shown`` with
+        it are kept on it) and the acceptance row."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         if offer.kind == "pause":
@@ -97,6 +99,7 @@ class SubscriptionSubscription(models.Model):
             reason_id=reason.id if reason else False,
             note=note,
             retention_offer_id=offer.id,
+            retention_offer_shown_ids=[Command.set(shown.ids)] if shown else [],
         )
         self.message_post(body=note)
         return (
@@ -118,6 +121,16 @@ class SubscriptionSubscription(models.Model):
                 }
             )
         )
+
+    def _log_events(self, event_type, mrr_before_by_sub, **vals):
+        """A cancellation decided after save offers were shown (the cancel
+        wizard and the portal flow put their ids in the context key
+        ``retention_offers_shown``) keeps them on its event: the offers
+        offered and declined, which the save rate per offer counts."""
+        shown = self.env.context.get("retention_offers_shown")
+        if shown and event_type in ("cancel_scheduled", "cancelled"):
+            vals.setdefault("retention_offer_shown_ids", [Command.set(shown)])
+        return super()._log_events(event_type, mrr_before_by_sub, **vals)
 
     # === DISCOUNT ON THE NEXT PERIOD INVOICES ===#
 

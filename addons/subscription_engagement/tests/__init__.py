@@ -12,6 +12,7 @@ from . import test_signup_tour
 from . import test_feedback
 from . import test_retention_offers
 from . import test_retention_portal
+from . import test_retention_offers_shown
 from . import test_segment
 from . import test_nps
 from . import test_crm

@@ -36,6 +36,13 @@ class SubscriptionCancel(models.TransientModel):
         if self.offer_id and self.offer_id not in self.offer_ids:
             self.offer_id = False
 
+    def action_confirm(self):
+        """Cancel; the save offers the wizard showed (declined) are kept on
+        the cancellation event."""
+        self.ensure_one()
+        wizard = self.with_context(retention_offers_shown=self.offer_ids.ids)
+        return super(SubscriptionCancel, wizard).action_confirm()
+
     def action_accept_offer(self):
         """Apply the chosen offer; the subscription is not cancelled."""
         self.ensure_one()

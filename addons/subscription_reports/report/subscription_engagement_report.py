@@ -227,6 +227,77 @@ class SubscriptionSaveReport(models.Model):
         """
 
 
+class SubscriptionSaveOfferReport(models.Model):
+    """One row per save offer shown in a cancellation flow that ended in a
+    decision: the offers kept on the ``saved_by_offer`` event (one of them
+    taken) or on the cancellation that followed them (all declined). A flow
+    left without a decision is not counted."""
+
+    _name = "subscription.save.offer.report"
+    _inherit = "subscription.engagement.report.mixin"
+    _description = "Save Rate per Offer"
+    _auto = False
+    _rec_name = "offer_name"
+    _order = "date desc, id desc"
+
+    date = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    subscription_id = fields.Many2one("subscription.subscription", readonly=True)
+    tier_id = fields.Many2one("subscription.tier", readonly=True)
+    reason_id = fields.Many2one("subscription.cancel.reason", readonly=True)
+    offer_name = fields.Char(string="Offer", readonly=True)
+    offer_kind = fields.Selection(
+        [("discount", "Discount"), ("pause", "Pause"), ("downgrade", "Downgrade")],
+        readonly=True,
+    )
+    outcome = fields.Selection(
+        [("accepted", "Accepted"), ("other_offer", "Other Offer Taken"), ("declined", "Declined")],
+        readonly=True,
+        help="Accepted: this offer was taken; Other Offer Taken: the customer took another "
+        "offer shown with it; Declined: the customer cancelled.",
+    )
+    offered_count = fields.Integer(string="Times Offered", readonly=True)
+    accepted_count = fields.Integer(string="Times Accepted", readonly=True)
+    save_rate = fields.Float(
+        string="Save Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Times accepted / times offered in the group.",
+    )
+
+    @api.model
+    def _view_variant(self):
+        variant = super()._view_variant()
+        if variant == "engagement" and (
+            "retention_offer_shown_ids" not in self.env["subscription.event"]._fields
+        ):
+            return "empty"
+        return variant
+
+    @api.model
+    def _engagement_query(self):
+        return """
+            SELECT (ROW_NUMBER() OVER (ORDER BY rel.event_id, rel.offer_id))::int4 AS id,
+                   e.effective_date AS date, e.company_id, sub.partner_id,
+                   e.subscription_id, sub.tier_id, e.reason_id,
+                   o.name->>'en_US' AS offer_name, o.kind AS offer_kind,
+                   CASE WHEN e.retention_offer_id = rel.offer_id THEN 'accepted'
+                        WHEN e.event_type = 'saved_by_offer' THEN 'other_offer'
+                        ELSE 'declined' END AS outcome,
+                   1 AS offered_count,
+                   CASE WHEN e.retention_offer_id = rel.offer_id THEN 1 ELSE 0 END
+                       AS accepted_count,
+                   CASE WHEN e.retention_offer_id = rel.offer_id THEN 100.0 ELSE 0.0 END
+                       AS save_rate
+              FROM subscription_event_retention_offer_shown_rel rel
+              JOIN subscription_event e ON e.id = rel.event_id
+              JOIN subscription_subscription sub ON sub.id = e.subscription_id
+              JOIN subscription_retention_offer o ON o.id = rel.offer_id
+             WHERE e.event_type IN ('saved_by_offer', 'cancel_scheduled', 'cancelled')
+        """
+
+
 class SubscriptionWinbackReport(models.Model):
     """One row per win-back message sent (engagement log, occasion
     ``winback``): won back when the subscription was reactivated on or after

@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 from odoo.tests.common import new_test_user
 
@@ -13,7 +14,12 @@ from ..report.subscription_engagement_report import (
 )
 from ..tools import engagement
 
-REPORTS = ("subscription.nps.report", "subscription.save.report", "subscription.winback.report")
+REPORTS = (
+    "subscription.nps.report",
+    "subscription.save.report",
+    "subscription.save.offer.report",
+    "subscription.winback.report",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -157,6 +163,80 @@ class TestEngagementReports(SubscriptionCommon):
         self.assertAlmostEqual(rows[0]["save_rate"], engagement.save_rate(1, 2))
         saved = Report.search([("outcome", "=", "saved")])
         self.assertEqual((saved.offer_name, saved.offer_kind), ("Report test discount", "discount"))
+
+    def test_save_rate_per_offer_offered(self):
+        """Times offered, times accepted and save rate per offer and reason,
+        from the offers each cancellation flow showed (wizard and model
+        path; the portal's is tested in subscription_engagement)."""
+        Offer = self.env["subscription.retention.offer"].sudo()
+        Offer.search([]).active = False
+        values = {"kind": "discount", "discount_percent": 10, "discount_periods": 1}
+        x = Offer.create({**values, "name": "Offer X", "sequence": 1})
+        y = Offer.create(
+            {**values, "name": "Offer Y", "sequence": 2, "reason_ids": self.reason.ids}
+        )
+        reason_2 = self.env["subscription.cancel.reason"].create({"name": "Reason 2 (report)"})
+        a, b, c, d, e = self.subs
+
+        def wizard_cancel(sub, reason):
+            self.env["subscription.cancel"].create(
+                {"subscription_id": sub.id, "reason_id": reason.id}
+            ).action_confirm()
+
+        with freeze_time(date(2026, 2, 10)):
+            a.action_accept_offer(x.id, self.reason.id)  # shown X, Y: X taken
+            c.action_accept_offer(y.id, self.reason.id)  # shown X, Y: Y taken
+            wizard_cancel(b, self.reason)  # shown X, Y: declined
+            wizard_cancel(d, reason_2)  # shown X only: declined
+            e.action_cancel(self.reason.id)  # no flow: not counted
+        Report = self.env["subscription.save.offer.report"].with_user(self.reader)
+        self.assertEqual(Report.search_count([]), 7)
+        self.assertFalse(Report.search([("subscription_id", "=", e.id)]))
+        rows = Report.read_group(
+            [],
+            ["offered_count:sum", "accepted_count:sum", "save_rate:avg"],
+            ["offer_name", "reason_id"],
+            lazy=False,
+        )
+        got = {
+            (r["offer_name"], r["reason_id"][0]): (
+                r["offered_count"],
+                r["accepted_count"],
+                round(r["save_rate"], 6),
+            )
+            for r in rows
+        }
+        rate = engagement.offer_save_rate
+        self.assertEqual(
+            got,
+            {
+                ("Offer X", self.reason.id): (3, 1, round(rate(1, 3), 6)),
+                ("Offer X", reason_2.id): (1, 0, rate(0, 1)),
+                ("Offer Y", self.reason.id): (3, 1, round(rate(1, 3), 6)),
+            },
+        )
+        per_offer = Report.read_group(
+            [], ["offered_count:sum", "accepted_count:sum", "save_rate:avg"], ["offer_name"]
+        )
+        x_row = next(r for r in per_offer if r["offer_name"] == "Offer X")
+        self.assertEqual((x_row["offered_count"], x_row["accepted_count"]), (4, 1))
+        self.assertAlmostEqual(x_row["save_rate"], rate(1, 4))
+        outcomes = {(r.subscription_id, r.offer_name): r.outcome for r in Report.search([])}
+        self.assertEqual(outcomes[(a, "Offer X")], "accepted")
+        self.assertEqual(outcomes[(a, "Offer Y")], "other_offer")
+        self.assertEqual(outcomes[(b, "Offer Y")], "declined")
+        # Another company's reader sees none of them.
+        other = new_test_user(
+            self.env,
+            login="engagement_reports_reader_b",
+            groups="base.group_user,subscription_reports.group_subscription_reports_reader",
+            company_id=self.company_b.id,
+            company_ids=[self.company_b.id],
+        )
+        self.assertEqual(Report.with_user(other).search_count([]), 0)
+        # A portal user has no access at all.
+        with self.assertRaises(AccessError):
+            Report.with_user(self.portal_user).search([])
 
     def test_winback_rate(self):
         a, b, *_rest = self.subs

@@ -68,6 +68,13 @@ def save_rate(saved, cancelled):
     return _percent(saved, saved + cancelled)
 
 
+def offer_save_rate(accepted, offered):
+    """Share (%) of the cancellation flows that showed a save offer in which
+    the customer took that offer: accepted / offered (an offer shown with
+    others and declined for one of them counts as offered, not accepted)."""
+    return _percent(accepted, offered)
+
+
 def winback_rate(won_back, messages):
     """Share (%) of the win-back messages followed by a reactivation (or a
     new subscription started from the message's link)."""
