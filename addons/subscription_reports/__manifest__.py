@@ -27,6 +27,8 @@
         "report/subscription_dunning_report_views.xml",
         "report/subscription_revenue_report_views.xml",
         "report/subscription_engagement_report_views.xml",
+        "report/subscription_quick_ratio_report_views.xml",
+        "report/subscription_trial_report_views.xml",
         "views/subscription_metric_snapshot_views.xml",
         "views/subscription_metric_health_views.xml",
         "views/res_partner_views.xml",

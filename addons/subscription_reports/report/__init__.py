@@ -5,3 +5,5 @@ from . import subscription_retention_report
 from . import subscription_dunning_report
 from . import subscription_revenue_report
 from . import subscription_engagement_report
+from . import subscription_quick_ratio_report
+from . import subscription_trial_report

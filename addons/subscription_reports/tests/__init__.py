@@ -7,3 +7,4 @@ from . import test_health
 from . import test_settings
 from . import test_engagement_reports
 from . import test_dashboard_kpis_tour
+from . import test_quick_ratio_trial_reports
