@@ -61,11 +61,13 @@ def kaplan_meier_counts(deaths, censored):
     return survival, at_risk_list, deaths_list
 
 
-def expected_lifetime_counts(deaths, censored, window=12, min_at_risk=30):
-    """``metrics.expected_lifetime`` from survival counts: the observed curve
-    up to the last month with ``min_at_risk`` customers at risk, then a
-    geometric tail with the pooled hazard of the last ``window`` such
-    months. None without data or without churn."""
+def survival_model_counts(deaths, censored, window=12, min_at_risk=30):
+    """The survival model behind the forecasts: ``(survival, hazard)`` where
+    ``survival`` is the observed Kaplan-Meier curve up to the last month T
+    with ``min_at_risk`` customers at risk (``survival[T]`` its last value)
+    and ``hazard`` the monthly churn of the geometric tail after T, pooled
+    over the last ``window`` such months (``S(t) = S(T) (1 - hazard)^(t - T)``
+    for t > T). None without data or without churn (unbounded lifetime)."""
     if not sum(deaths.values()) + sum(censored.values()):
         return None
     survival, at_risk, dead = kaplan_meier_counts(deaths, censored)
@@ -79,7 +81,42 @@ def expected_lifetime_counts(deaths, censored, window=12, min_at_risk=30):
     hazard = sum(dead[t] for t in months) / exposure if exposure else None
     if not hazard:
         return None
-    return sum(survival[:horizon]) + survival[horizon] / hazard
+    return survival[: horizon + 1], hazard
+
+
+def expected_lifetime_counts(deaths, censored, window=12, min_at_risk=30):
+    """``metrics.expected_lifetime`` from survival counts: the observed curve
+    up to the last month with ``min_at_risk`` customers at risk, then a
+    geometric tail with the pooled hazard of the last ``window`` such
+    months. None without data or without churn."""
+    model = survival_model_counts(deaths, censored, window, min_at_risk)
+    if model is None:
+        return None
+    survival, hazard = model
+    return sum(survival[:-1]) + survival[-1] / hazard
+
+
+def further_months_counts(deaths, censored, max_age, window=12, min_at_risk=30):
+    """Expected months a customer active for ``a`` whole months still pays
+    after its current month, for each age ``a`` in 0..``max_age``:
+    ``sum_{t > a} S(t) / S(a)`` on the survival model (observed curve, then
+    geometric tail; beyond the observed curve it is ``(1 - h) / h``).
+    ``further[0]`` is the expected lifetime minus the first month. Returns a
+    list indexed by age, or None where the lifetime is unbounded."""
+    model = survival_model_counts(deaths, censored, window, min_at_risk)
+    if model is None:
+        return None
+    survival, hazard = model
+    horizon = len(survival) - 1
+    tail = survival[horizon] / hazard  # sum of S(t) for t >= T
+    result = []
+    later = tail  # sum of S(t) for t > a, built from the last age down
+    for a in range(horizon - 1, -1, -1):
+        result.append(later / survival[a] if survival[a] > EPSILON else 0.0)
+        later += survival[a]
+    result.reverse()
+    result += [(1 - hazard) / hazard] * (max_age + 1 - horizon)
+    return result[: max_age + 1]
 
 
 def _poisson(rng, lam):
@@ -92,6 +129,27 @@ def _poisson(rng, lam):
             product *= rng.random()
         return k
     return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+
+
+def _resamples(deaths, censored, samples, seed):
+    """The Poisson bootstrap resamples ``(deaths, censored)`` of the counts."""
+    rng = random.Random(seed)
+    for _i in range(samples):
+        d = {t: _poisson(rng, n) for t, n in sorted(deaths.items())}
+        c = {t: _poisson(rng, n) for t, n in sorted(censored.items())}
+        yield d, c
+
+
+def _band(draws, samples, level):
+    """``(low, high)`` percentile interval of the finite draws, None when
+    fewer than ``samples x level`` are finite."""
+    finite = sorted(x for x in draws if x is not None)
+    if len(finite) < samples * level:
+        return None
+    tail = (1 - level) / 2
+    low = finite[int(tail * (len(finite) - 1))]
+    high = finite[int(math.ceil((1 - tail) * (len(finite) - 1)))]
+    return low, high
 
 
 def ltv_forecast_counts(
@@ -108,18 +166,28 @@ def ltv_forecast_counts(
     if lifetime is None:
         return result
     result["ltv"] = value * gross_margin * lifetime
-    rng = random.Random(seed)
-    draws = []
-    for _i in range(samples):
-        d = {t: _poisson(rng, n) for t, n in sorted(deaths.items())}
-        c = {t: _poisson(rng, n) for t, n in sorted(censored.items())}
-        draws.append(expected_lifetime_counts(d, c))
-    finite = sorted(x for x in draws if x is not None)
-    if len(finite) < samples * level:
+    draws = [expected_lifetime_counts(d, c) for d, c in _resamples(deaths, censored, samples, seed)]
+    band = _band(draws, samples, level)
+    if band is None:
         return result
-    tail = (1 - level) / 2
-    low = finite[int(tail * (len(finite) - 1))]
-    high = finite[int(math.ceil((1 - tail) * (len(finite) - 1)))]
-    result["ltv_low"] = value * gross_margin * low
-    result["ltv_high"] = value * gross_margin * high
+    result["ltv_low"] = value * gross_margin * band[0]
+    result["ltv_high"] = value * gross_margin * band[1]
+    return result
+
+
+def further_months_band_counts(deaths, censored, max_age, samples=200, seed=0, level=0.95):
+    """``further_months_counts`` for ages 0..``max_age`` with the ``level``
+    percentile band of the same Poisson bootstrap as ``ltv_forecast_counts``:
+    a list of ``(further, low, high)`` per age (``low``/``high`` None without
+    a finite band), or None when the lifetime is unbounded."""
+    further = further_months_counts(deaths, censored, max_age)
+    if further is None:
+        return None
+    draws = [
+        further_months_counts(d, c, max_age) for d, c in _resamples(deaths, censored, samples, seed)
+    ]
+    result = []
+    for age, value in enumerate(further):
+        band = _band([d[age] if d else None for d in draws], samples, level)
+        result.append((value, *(band or (None, None))))
     return result
