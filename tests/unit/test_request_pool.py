@@ -124,7 +124,6 @@ def test_a_generator_of_requests():
         ({"size": -3}, "pool size"),
         ({"size": 2.5}, "pool size"),
         ({"size": True}, "pool size"),
-        ({"rate_limit": 0}, "rate limit"),
         ({"rate_limit": -1}, "rate limit"),
         ({"rate_limit": "10"}, "rate limit"),
         ({"rate_limit": 5, "burst": 0}, "burst"),
@@ -174,6 +173,19 @@ def test_base_exception_propagates_after_shutdown(size, exception):
     time.sleep(0.05)
     assert len(started) == count
     assert threading.active_count() == before, "the pool's threads were shut down"
+
+
+@pytest.mark.parametrize("rate_limit", [None, 0])
+def test_no_rate_limit(rate_limit):
+    def sleep(seconds):
+        raise AssertionError("no wait without a rate limit")
+
+    results = run_requests(
+        [(i, lambda: 1) for i in range(5)], size=1, rate_limit=rate_limit, sleep=sleep
+    )
+    assert len(results) == 5
+    with pytest.raises(ValueError, match="rate"):
+        RateLimiter(0)
 
 
 def test_rate_limit_inline_with_fake_clock():

@@ -115,7 +115,7 @@ def run_requests(
     :param int size: the pool's bound (≥ 1); ``1`` runs the requests in the
         calling thread, one after the other, in the given order
     :param rate_limit: maximum number of requests started per second
-        (``None``: no limit)
+        (``None`` or ``0``: no limit)
     :param int burst: requests that may start together before the rate
         applies (the token bucket's capacity)
     :param clock: monotonic clock in seconds (tests give a fake one)
@@ -129,7 +129,7 @@ def run_requests(
     pairs = _check_requests(requests)
     limiter = (
         RateLimiter(rate_limit, burst=burst, clock=clock, sleep=sleep)
-        if rate_limit is not None
+        if rate_limit not in (None, 0)
         else None
     )
     if size == 1 or len(pairs) <= 1:
