@@ -27,6 +27,12 @@ customer ``cus_missing`` is ``resource_missing`` (404); ``pm_processing``
 leaves the intent ``processing``; ``pm_server_error`` answers 500 (nothing
 created); any other method succeeds.
 
+``rate_limit`` (requests per second, default none) is Stripe's own limiter:
+a token bucket of that many requests, refilled at that rate; a request
+arriving when it is empty is answered 429 ``rate_limit`` at once (counted in
+``rate_limited``), as Stripe does past 25 requests per second in test mode and
+100 live.
+
 ``drop_responses = n`` makes the next ``n`` requests do their work (an intent
 is created) and then close the connection without an answer, as a network
 failure after the charge would. Counters: ``requests``, ``created`` (intents
@@ -77,8 +83,12 @@ def _error(status, kind, message, **values):
 class FakeStripe:
     """The server; ``start()``/``stop()`` or use it as a context manager."""
 
-    def __init__(self, delay=0.3, host="127.0.0.1", port=0):
+    def __init__(self, delay=0.3, host="127.0.0.1", port=0, rate_limit=None):
         self.delay = delay
+        self.rate_limit = rate_limit
+        self.rate_limited = 0
+        self._tokens = rate_limit or 0
+        self._refilled = time.monotonic()
         self.drop_responses = 0
         self.requests = 0
         self.created = 0
@@ -120,6 +130,22 @@ class FakeStripe:
         self.stop()
 
     # --- the API --------------------------------------------------------
+
+    def admit(self):
+        """Take a token of the rate limiter; False when the bucket is empty."""
+        if not self.rate_limit:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(
+                self.rate_limit, self._tokens + (now - self._refilled) * self.rate_limit
+            )
+            self._refilled = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            self.rate_limited += 1
+            return False
 
     def handle(self, method, path, query, form, headers):
         """Return ``(status, body, extra headers)`` of one request."""
@@ -258,9 +284,20 @@ def _handler(server):
                 body = self.rfile.read(length).decode() if length else ""
                 form = decode_form(parse_qsl(body, keep_blank_values=True))
                 query = dict(parse_qsl(url.query, keep_blank_values=True))
-                if server.delay:
-                    time.sleep(server.delay)
-                status, answer, headers = server.handle(method, url.path, query, form, self.headers)
+                if server.admit():
+                    if server.delay:
+                        time.sleep(server.delay)
+                    status, answer, headers = server.handle(
+                        method, url.path, query, form, self.headers
+                    )
+                else:
+                    status, answer = _error(
+                        429,
+                        "invalid_request_error",
+                        "Too many requests hit the API too quickly.",
+                        code="rate_limit",
+                    )
+                    headers = {}
                 with server._lock:
                     drop = server.drop_responses > 0
                     server.drop_responses -= drop

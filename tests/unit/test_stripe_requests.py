@@ -309,3 +309,25 @@ def test_many_concurrent_charges_each_get_their_own_outcome():
             assert intent["metadata"]["odoo_idempotency_key"] == key, i
         assert 1 < fake.peak_in_flight <= 8
         assert fake.created == 12  # succeeded and declined ones
+
+
+def test_provider_rate_limit_is_refused_and_the_pool_limit_avoids_it():
+    def requests_to(fake, run):
+        def request(key):
+            return lambda: create_or_find_intent(
+                params("pm_card_visa", key), KEY, key, api_base=fake.url, max_network_retries=0
+            )
+
+        return [(f"{run}-{i}", request(f"{run}-{i}")) for i in range(40)]
+
+    with fake_stripe.FakeStripe(delay=0, rate_limit=20) as fake:
+        results = run_requests(requests_to(fake, "burst"), size=8)
+        errors = [outcome.value["error"] for outcome in results.values()]
+        limited = [error for error in errors if error]
+        assert fake.rate_limited == len(limited) > 0
+        assert {(error["kind"], error["code"]) for error in limited} == {("refused", "rate_limit")}
+
+    with fake_stripe.FakeStripe(delay=0, rate_limit=20) as fake:
+        results = run_requests(requests_to(fake, "paced"), size=8, rate_limit=20)
+        assert fake.rate_limited == 0
+        assert all(outcome.value["error"] is None for outcome in results.values())

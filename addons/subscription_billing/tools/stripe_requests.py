@@ -51,15 +51,17 @@ def classify_error(error):
         ``'refused'`` (Stripe refused the request without charging: a soft
         decline)
     """
+    body = error.json_body if isinstance(error.json_body, dict) else {}
+    details = body.get("error") if isinstance(body.get("error"), dict) else {}
     result = {
         "kind": "refused",
         "decline_code": "processing_error",
-        "code": error.code,
+        # The SDK leaves ``code`` empty on some errors (429 rate_limit): the body has it.
+        "code": error.code or details.get("code"),
         "message": _message(error),
         "intent_id": None,
     }
     if isinstance(error, stripe.CardError):
-        details = (error.json_body or {}).get("error") or {}
         result.update(
             kind="card",
             decline_code=details.get("decline_code") or error.code or "card_declined",
