@@ -15,10 +15,14 @@ each size gets a fresh server. Printed as ``RESULT <name> <value>``:
 * ``pool_size<N>_peak_in_flight``: requests the server served at once;
 * ``pool_speedup_<N>_vs_1``: the ratio of charges per second (target ≥ 6 for 8);
 * ``pool_replay_new_intents``: the largest pool's charges sent again, at once,
-  with the same idempotency keys: intents created by the replay (must be 0).
+  with the same idempotency keys: intents created by the replay (must be 0);
+* ``pool_limited_charges_per_second`` and ``pool_limited_refused``: the
+  largest pool against a fake Stripe that refuses (429) past
+  ``--provider-limit`` requests per second (default 25, Stripe's test mode),
+  with the pool's rate limit set to it: no request refused.
 
     python tests/benchmarks/bench_pool.py [--charges 200] [--delay 0.3] [--sizes 8]
-        [--rate-limit R]
+        [--rate-limit R] [--provider-limit 25]
 """
 
 import argparse
@@ -94,6 +98,20 @@ def check(results, charges):
         raise SystemExit(f"unexpected outcomes {kinds}, expected {expected}")
 
 
+def measure_limited(size, args):
+    """The pool paced at the provider's rate limit: nothing refused."""
+    limit = args.provider_limit
+    with fake_stripe.FakeStripe(delay=args.delay, rate_limit=limit) as server:
+        requests = requests_for(server, args.charges, f"limited{size}")
+        wall = time.perf_counter()
+        results = request_pool.run_requests(requests, size=size, rate_limit=limit)
+        wall = time.perf_counter() - wall
+        check(results, args.charges)
+        result("pool_limited_provider_limit", f"{limit:g}")
+        result("pool_limited_charges_per_second", f"{args.charges / wall:.2f}")
+        result("pool_limited_refused", server.rate_limited)
+
+
 def measure(size, args):
     with fake_stripe.FakeStripe(delay=args.delay) as server:
         requests = requests_for(server, args.charges, f"size{size}")
@@ -127,6 +145,9 @@ def main():
         help="pool sizes compared with 1 (comma-separated)",
     )
     parser.add_argument("--rate-limit", type=float, default=None, help="requests started per s")
+    parser.add_argument(
+        "--provider-limit", type=float, default=25, help="the fake Stripe's rate limit (0: skip)"
+    )
     args, _unknown = parser.parse_known_args()
     note(
         f"pool benchmark: {args.charges} charges, {args.delay * 1000:.0f} ms latency, "
@@ -140,6 +161,8 @@ def main():
         result(f"pool_speedup_{size}_vs_1", f"{rate / sequential:.2f}")
         if replayed is not None:
             result("pool_replay_new_intents", replayed)
+    if args.provider_limit:
+        measure_limited(max(args.sizes), args)
 
 
 if __name__ == "__main__":
