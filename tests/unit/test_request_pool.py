@@ -302,3 +302,29 @@ def test_property_every_key_gets_its_own_outcome(size, outcomes):
 
 def test_default_size():
     assert request_pool.DEFAULT_POOL_SIZE == 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rate=st.sampled_from([1, 4, 10, 25, 100]),
+    burst=st.integers(min_value=1, max_value=5),
+    gaps=st.lists(st.floats(min_value=0, max_value=0.5), min_size=1, max_size=60),
+)
+def test_property_rate_limiter_never_exceeds_rate_plus_burst(rate, burst, gaps):
+    """Whatever the callers' pace, any window of T seconds sees at most
+    burst + rate * T starts, and no caller waits longer than one token's time."""
+    fake = FakeTime()
+    limiter = RateLimiter(rate, burst=burst, clock=fake.clock, sleep=fake.sleep)
+    starts = []
+    for gap in gaps:
+        fake.now += gap  # the caller's own time before asking
+        asked = fake.now
+        limiter.acquire()
+        starts.append(fake.now)
+        # One caller at a time: it waits at most for the next token.
+        assert fake.now - asked <= 1 / rate + 1e-9
+    assert starts[0] == 100.0 + gaps[0], "a full bucket: the first start does not wait"
+    for i, first in enumerate(starts):
+        for j in range(i, len(starts)):
+            window = starts[j] - first
+            assert j - i + 1 <= burst + window * rate + 1e-6
