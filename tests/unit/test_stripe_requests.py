@@ -331,3 +331,26 @@ def test_provider_rate_limit_is_refused_and_the_pool_limit_avoids_it():
         results = run_requests(requests_to(fake, "paced"), size=8, rate_limit=20)
         assert fake.rate_limited == 0
         assert all(outcome.value["error"] is None for outcome in results.values())
+
+
+def test_concurrent_companies_never_mix_keys_or_addresses():
+    """Two companies (two keys, two Stripe addresses) charged at once in one pool."""
+    with (
+        fake_stripe.FakeStripe(delay=0.02) as server_a,
+        fake_stripe.FakeStripe(delay=0.02) as server_b,
+    ):
+        companies = [("sk_test_company_a", server_a), ("sk_test_company_b", server_b)]
+
+        def request(i):
+            api_key, server = companies[i % 2]
+            key = f"key-company-{i}"
+            return lambda: create_or_find_intent(
+                params("pm_card_visa", key), api_key, key, api_base=server.url
+            )
+
+        results = run_requests([(i, request(i)) for i in range(32)], size=8)
+        assert all(outcome.value["error"] is None for outcome in results.values())
+        for index, (api_key, server) in enumerate(companies):
+            assert server.created == 16
+            assert {auth for auth, _key in server._replies} == {f"Bearer {api_key}"}
+            assert {int(key.rsplit("-", 1)[1]) % 2 for _auth, key in server._replies} == {index}
