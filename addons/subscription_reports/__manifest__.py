@@ -34,6 +34,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/subscription_metric_reconcile_views.xml",
+        "wizards/subscription_metric_health_backtest_views.xml",
         # Last because it references the actions defined above.
         "views/subscription_reports_menus.xml",
     ],

@@ -5,6 +5,7 @@ backtest on a generated history whose churn depends on the signals."""
 import importlib.util
 import random
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,37 @@ def test_backtest_on_a_generated_history():
     # A score that ignores the signals ranks no better than chance.
     flat = health.auc([0] * len(rows), [churned for _signals, churned in rows])
     assert flat == 0.5
+
+
+def test_history_keeps_90_days_then_the_last_run_of_each_month():
+    today = date(2026, 6, 15)
+    run_days = [
+        date(2026, 1, 1) + timedelta(days=i) for i in range((today - date(2026, 1, 1)).days + 1)
+    ]
+    dropped = set(health.history_days_to_drop(run_days, today))
+    kept = sorted(set(run_days) - dropped)
+    cutoff = today - timedelta(days=90)  # 2026-03-17
+    assert [d for d in kept if d < cutoff] == [date(2026, 1, 31), date(2026, 2, 28)]
+    assert all(d in kept for d in run_days if d >= cutoff)
+    # The job missed the last days of January: its latest run is kept instead.
+    gaps = [d for d in run_days if not date(2026, 1, 29) <= d <= date(2026, 1, 31)]
+    kept = sorted(set(gaps) - set(health.history_days_to_drop(gaps, today)))
+    assert date(2026, 1, 28) in kept and date(2026, 1, 27) not in kept
+    # Running it again drops nothing more (the pruning is idempotent).
+    assert health.history_days_to_drop(kept, today) == []
+    assert health.history_days_to_drop([], today) == []
+    with pytest.raises(ValueError):
+        health.history_days_to_drop(run_days, today, daily_days=-1)
+
+
+@given(st.sets(st.integers(0, 400)))
+def test_history_pruning_keeps_one_row_per_old_month(offsets):
+    start, today = date(2025, 6, 1), date(2026, 7, 5)
+    run_days = [start + timedelta(days=o) for o in offsets]
+    kept = set(run_days) - set(health.history_days_to_drop(run_days, today))
+    cutoff = today - timedelta(days=health.HISTORY_DAILY_DAYS)
+    old_months = {(d.year, d.month) for d in run_days if d < cutoff}
+    for year, month in old_months:
+        in_month = [d for d in run_days if (d.year, d.month) == (year, month)]
+        assert max(in_month) in kept
+        assert [d for d in in_month if d < cutoff and d in kept] in ([], [max(in_month)])

@@ -5,5 +5,6 @@ from . import subscription_metric_movement
 from . import subscription_metric_customer_month
 from . import subscription_metric_month
 from . import subscription_metric_health
+from . import subscription_metric_health_history
 from . import subscription_metric_snapshot
 from . import subscription_metrics

@@ -195,7 +195,32 @@ class SubscriptionMetricHealth(models.Model):
                 )
             )
         self.invalidate_model()
+        self.env["subscription.metric.health.history"]._record(day, companies)
         return len(rows)
+
+    def action_view_history(self):
+        """The health of this row's subscription over time (a line graph)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "subscription_reports.subscription_metric_health_history_action"
+        )
+        action["domain"] = [("subscription_id", "=", self.subscription_id.id)]
+        action["display_name"] = self.env._(
+            "Health of %(subscription)s", subscription=self.subscription_id.sudo().display_name
+        )
+        return action
+
+    def action_view_partner_history(self):
+        """The average health of this row's customer over time."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "subscription_reports.subscription_metric_health_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.partner_id.id)]
+        action["display_name"] = self.env._(
+            "Health of %(customer)s", customer=self.partner_id.sudo().display_name
+        )
+        return action
 
     @api.model
     def _backtest(self, day, horizon=90, companies=None):

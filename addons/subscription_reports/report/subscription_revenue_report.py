@@ -4,16 +4,21 @@ from odoo.tools import SQL
 
 # Product lines of posted customer invoices and credit notes of a
 # subscription (a credit note made by Odoo's reversal wizard carries no
-# subscription: its reversed invoice's counts), in company currency, signed:
-# invoices positive, credit notes negative (-balance).
+# subscription nor period: its reversed invoice's count), in company
+# currency, signed: invoices positive, credit notes negative (-balance).
 REVENUE_LINES = """
     SELECT l.id, l.company_id, l.date, l.move_id,
            COALESCE(m.subscription_id, r.subscription_id) AS subscription_id,
            m.move_type, l.product_id, -l.balance AS amount,
-           COALESCE(l.subscription_period_start, m.subscription_period_start, l.date)
-               AS period_start,
-           COALESCE(l.subscription_period_end, m.subscription_period_end, l.date + 1)
-               AS period_end
+           COALESCE(l.subscription_period_start, m.subscription_period_start,
+                    r.subscription_period_start, l.date) AS period_start,
+           CASE WHEN l.subscription_period_start IS NOT NULL
+                THEN COALESCE(l.subscription_period_end, l.subscription_period_start + 1)
+                WHEN m.subscription_period_start IS NOT NULL
+                THEN COALESCE(m.subscription_period_end, m.subscription_period_start + 1)
+                WHEN r.subscription_period_start IS NOT NULL
+                THEN COALESCE(r.subscription_period_end, r.subscription_period_start + 1)
+                ELSE l.date + 1 END AS period_end
       FROM account_move_line l
       JOIN account_move m ON m.id = l.move_id
       LEFT JOIN account_move r ON r.id = m.reversed_entry_id
@@ -139,6 +144,80 @@ class SubscriptionRecognizedRevenueReport(models.Model):
               JOIN res_currency cur ON cur.id = c.currency_id
               JOIN subscription_subscription s ON s.id = p.subscription_id
               LEFT JOIN res_partner cp ON cp.id = s.commercial_partner_id
+        """
+
+    def init(self):
+        _create_view(self.env, self)
+
+
+class SubscriptionDeferredRevenueReport(models.Model):
+    """Deferred revenue: what was invoiced but not yet recognised, as a
+    balance at each month end. For a line of amount A over a service period
+    of D days, at the end of month k (from the month of the line's date):
+    A - round(A x D(k) / D), D(k) being the period's days up to that month
+    end (the cumulative form of the recognised revenue, so invoiced -
+    recognised agrees with that report to the cent). Credit notes count
+    negative. Month ends with nothing left deferred have no row. Each line
+    has at most one row per month end: sum over lines, never over months."""
+
+    _name = "subscription.deferred.revenue.report"
+    _description = "Deferred Subscription Revenue"
+    _auto = False
+    _rec_name = "month_date"
+    _order = "month_date desc, id desc"
+
+    month_date = fields.Date(string="Month End", readonly=True)
+    date = fields.Date(string="Invoice Date", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    move_type = fields.Selection(
+        [("out_invoice", "Invoice"), ("out_refund", "Credit Note")], string="Type", readonly=True
+    )
+    subscription_id = fields.Many2one("subscription.subscription", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    tier_id = fields.Many2one("subscription.tier", readonly=True)
+    cycle_id = fields.Many2one("subscription.cycle", string="Billing Cycle", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(string="Period End (excluded)", readonly=True)
+    line_amount = fields.Monetary(string="Line Amount", readonly=True, aggregator=None)
+    recognized = fields.Monetary(string="Recognised to Date", readonly=True)
+    amount = fields.Monetary(string="Deferred Revenue", readonly=True)
+
+    @api.model
+    def _query(self):
+        return f"""
+            WITH lines AS (
+                SELECT x.*, GREATEST(x.period_end - x.period_start, 1) AS total_days
+                  FROM ({REVENUE_LINES}) x
+            ), ends AS (
+                SELECT lines.*, (g.month + INTERVAL '1 month - 1 day')::date AS month_date,
+                       LEAST(GREATEST((g.month + INTERVAL '1 month')::date
+                                      - lines.period_start, 0),
+                             lines.total_days) AS days_through
+                  FROM lines
+                 CROSS JOIN LATERAL generate_series(
+                     DATE_TRUNC('month', lines.date),
+                     DATE_TRUNC('month', lines.period_start + lines.total_days - 1),
+                     INTERVAL '1 month') g(month)
+            ), balances AS (
+                SELECT e.*, ROUND(e.amount * e.days_through / e.total_days,
+                                  cur.decimal_places) AS recognized, c.currency_id
+                  FROM ends e
+                  JOIN res_company c ON c.id = e.company_id
+                  JOIN res_currency cur ON cur.id = c.currency_id
+            )
+            SELECT ROW_NUMBER() OVER (ORDER BY b.id, b.month_date) AS id,
+                   b.month_date, b.date, b.company_id, b.currency_id, b.move_id, b.move_type,
+                   b.subscription_id, s.commercial_partner_id AS partner_id, s.tier_id,
+                   s.cycle_id, cp.country_id, s.user_id, b.period_start, b.period_end,
+                   b.amount AS line_amount, b.recognized, b.amount - b.recognized AS amount
+              FROM balances b
+              JOIN subscription_subscription s ON s.id = b.subscription_id
+              LEFT JOIN res_partner cp ON cp.id = s.commercial_partner_id
+             WHERE b.amount <> b.recognized
         """
 
     def init(self):

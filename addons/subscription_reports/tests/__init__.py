@@ -3,7 +3,9 @@ from . import test_access
 from . import test_metrics_history
 from . import test_dashboard
 from . import test_dunning_revenue
+from . import test_deferred_revenue
 from . import test_health
+from . import test_health_history
 from . import test_settings
 from . import test_engagement_reports
 from . import test_dashboard_kpis_tour

@@ -26,6 +26,7 @@ Bands: **healthy** from 70, **at risk** from 40, **critical** below.
 """
 
 from collections import namedtuple
+from datetime import timedelta
 
 Signals = namedtuple(
     "Signals",
@@ -43,6 +44,7 @@ Signals = namedtuple(
 
 HEALTHY = 70
 AT_RISK = 40
+HISTORY_DAILY_DAYS = 90
 
 
 def score(signals):
@@ -101,3 +103,21 @@ def auc(risks, outcomes):
         i = j
     u = rank_sum - positives * (positives + 1) / 2
     return u / (positives * negatives)
+
+
+def history_days_to_drop(run_days, today, daily_days=HISTORY_DAILY_DAYS):
+    """Of the ``run_days`` that have health history rows, those to delete as
+    of ``today``: every run day of the last ``daily_days`` days is kept;
+    before that, only the last run day of each month (its month-end row,
+    or the latest run of a month whose last day the job missed)."""
+    if daily_days < 0:
+        raise ValueError(f"Cannot keep {daily_days!r} days of history.")
+    cutoff = today - timedelta(days=daily_days)
+    last_of_month = {}
+    for day in run_days:
+        key = (day.year, day.month)
+        if key not in last_of_month or day > last_of_month[key]:
+            last_of_month[key] = day
+    return sorted(
+        {day for day in run_days if day < cutoff and day != last_of_month[(day.year, day.month)]}
+    )
