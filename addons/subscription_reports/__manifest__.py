@@ -29,6 +29,7 @@
         "report/subscription_engagement_report_views.xml",
         "report/subscription_quick_ratio_report_views.xml",
         "report/subscription_trial_report_views.xml",
+        "report/subscription_ltv_forecast_report_views.xml",
         "views/subscription_metric_snapshot_views.xml",
         "views/subscription_metric_health_views.xml",
         "views/res_partner_views.xml",

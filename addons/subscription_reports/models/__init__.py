@@ -7,4 +7,5 @@ from . import subscription_metric_month
 from . import subscription_metric_health
 from . import subscription_metric_health_history
 from . import subscription_metric_snapshot
+from . import subscription_metric_snapshot_forecast
 from . import subscription_metrics

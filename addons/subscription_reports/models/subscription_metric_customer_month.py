@@ -118,16 +118,19 @@ class SubscriptionMetricCustomerMonth(models.Model):
         return cr.rowcount
 
     @api.model
-    def _survival_counts(self, company_id, day):
+    def _survival_counts(self, company_id, day, by_cohort=False):
         """``(deaths, censored)``: dicts month index -> customers, of the
         lifetimes of the company's customers as of ``day`` (see
-        ``tools/metrics.py:lifetimes`` and ``kaplan_meier``), in SQL."""
+        ``tools/metrics.py:lifetimes`` and ``kaplan_meier``), in SQL. With
+        ``by_cohort``, a dict cohort month -> ``(deaths, censored)`` of its
+        customers."""
         cr = self.env.cr
         cr.execute(
             SQL(
                 """
                 WITH life AS (
-                    SELECT churn_date IS NOT NULL AND churn_date <= %(day)s AS churned,
+                    SELECT cohort_date,
+                           churn_date IS NOT NULL AND churn_date <= %(day)s AS churned,
                            (CASE WHEN churn_date IS NOT NULL AND churn_date <= %(day)s
                                  THEN churn_date ELSE %(day)s END - start_date)
                                / %(month_days)s AS months
@@ -136,17 +139,21 @@ class SubscriptionMetricCustomerMonth(models.Model):
                        AND month_date = DATE_TRUNC('month', %(day)s::date)::date
                        AND start_date <= %(day)s
                 )
-                SELECT churned,
+                SELECT cohort_date, churned,
                        FLOOR(months)::int + CASE WHEN churned THEN 1 ELSE 0 END AS t,
                        COUNT(*)
-                  FROM life GROUP BY 1, 2
+                  FROM life GROUP BY 1, 2, 3
                 """,
                 company=company_id,
                 day=day,
                 month_days=MONTH_DAYS,
             )
         )
-        deaths, censored = {}, {}
-        for churned, t, count in cr.fetchall():
-            (deaths if churned else censored)[t] = count
-        return deaths, censored
+        counts = {}
+        for cohort, churned, t, count in cr.fetchall():
+            deaths, censored = counts.setdefault(cohort if by_cohort else None, ({}, {}))
+            cell = deaths if churned else censored
+            cell[t] = cell.get(t, 0) + count
+        if by_cohort:
+            return counts
+        return counts.get(None, ({}, {}))

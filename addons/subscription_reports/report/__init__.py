@@ -7,3 +7,4 @@ from . import subscription_revenue_report
 from . import subscription_engagement_report
 from . import subscription_quick_ratio_report
 from . import subscription_trial_report
+from . import subscription_ltv_forecast_report
