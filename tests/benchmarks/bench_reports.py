@@ -17,6 +17,14 @@ COPY — then measures:
 * the slowest single SQL query of those reads, printed with its
   ``EXPLAIN (ANALYZE, BUFFERS)`` on stderr.
 
+With ``--billing`` it also seeds posted invoices (one line, a 30-day
+period) for the billing events of the last 12 months, credit notes for the
+cancellations in them and the payment attempts of every payment failure,
+and times the dunning and revenue reports (invoiced, recognised, deferred)
+the same way; ``--skip-rebuild`` leaves out the snapshot rebuild and the
+reports that read its tables (``bin/bench --only reports --count 100000 --
+--billing --skip-rebuild`` times the views over the billing tables only).
+
 Each measure is printed as a line ``RESULT <name> <value>``.
 
     python tests/benchmarks/bench_reports.py -c odoo.conf -d DB --count 100000
@@ -103,8 +111,10 @@ def _history(rng, start, today, price):
             return events
 
 
-def seed(env, count, today):
-    """``count`` subscriptions of ``count // 2`` customers and their ledger."""
+def seed(env, count, today, billing=None):
+    """``count`` subscriptions of ``count // 2`` customers and their ledger;
+    with a ``billing`` list, each subscription's history is appended to it
+    (for ``seed_billing``)."""
     cr = env.cr
     rng = random.Random(42)
     company = env.ref("base.main_company")
@@ -155,6 +165,8 @@ def seed(env, count, today):
             "send_invoice\tnone\telapsed\n"
         )
         before = 0.0
+        if billing is not None:
+            billing.append((sub_id, partner, tier_index, price, history))
         for day, event_type, delta, is_involuntary in history:
             reason = ""
             if event_type == "cancelled" and delta:
@@ -199,6 +211,200 @@ def seed(env, count, today):
     cr.execute("ANALYZE res_partner")
     cr.commit()
     return event_count
+
+
+INVOICED = ("activated", "renewed", "upgraded", "resumed", "reactivated")
+
+
+def seed_billing(env, billing, today):
+    """Posted invoices (one product line each, a 30-day period from the
+    event) for the billing events of the last 12 months, a credit note of
+    half the period for each cancellation in them, and the payment attempts
+    of every payment failure of the history (its invoice, a failed first
+    attempt, retries failed until a suspension, a succeeded one on
+    recovery) — straight into the tables with COPY. Returns the counts."""
+    cr = env.cr
+    company = env.ref("base.main_company")
+    currency = company.currency_id.id
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    )
+    account = journal.default_account_id
+    product = env["product.product"].search([("name", "=", "Bench tier")], limit=1)
+    since = today - timedelta(days=365)
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move")
+    move_id = cr.fetchone()[0]
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM subscription_payment_attempt")
+    attempt_id = cr.fetchone()[0]
+    moves, lines, attempts = io.StringIO(), io.StringIO(), io.StringIO()
+    counts = {"invoices": 0, "credit_notes": 0, "attempts": 0}
+
+    def move(sub_id, partner, day, move_type, amount, start, end, paid):
+        nonlocal move_id
+        move_id += 1
+        moves.write(
+            f"{move_id}\t{journal.id}\t{company.id}\t{currency}\t{day}\t{day}\tposted\t"
+            f"{move_type}\tno\t{partner}\t{partner}\t{sub_id}\t{start}\t{end}\t"
+            f"{'paid' if paid else 'not_paid'}\t{amount}\n"
+        )
+        balance = -amount if move_type == "out_invoice" else amount
+        lines.write(
+            f"{move_id}\t{journal.id}\t{company.id}\t{currency}\t{currency}\t{day}\tposted\t"
+            f"product\t{account.id}\t{product.id}\t{partner}\t{balance}\t{balance}\t"
+            f"{max(balance, 0)}\t{max(-balance, 0)}\t1\t{amount}\t{start}\t{end}\n"
+        )
+        return move_id
+
+    def attempt(sub_id, partner, invoice, number, state, when, amount):
+        nonlocal attempt_id
+        attempt_id += 1
+        declined = state == "failed"
+        attempts.write(
+            f"{attempt_id}\t{sub_id}\t{invoice}\t{partner}\t{company.id}\t{number}\t"
+            f"{currency}\t{amount}\t{when} 12:00:00\t{when} 12:00:00\t{state}\t"
+            f"{'insufficient_funds' if declined else ''}\t{'soft' if declined else ''}\t"
+            f"bench-{attempt_id}\n"
+        )
+        counts["attempts"] += 1
+
+    for sub_id, partner, _tier, price, history in billing:
+        mrr = 0.0
+        for index, (day, event_type, delta, _involuntary) in enumerate(history):
+            mrr += delta
+            if day >= since and event_type in INVOICED and mrr > 0:
+                move(sub_id, partner, day, "out_invoice", mrr, day, day + timedelta(days=30), True)
+                counts["invoices"] += 1
+            elif day >= since and event_type == "cancelled" and delta:
+                amount = round(-delta / 2, 2)
+                move(
+                    sub_id, partner, day, "out_refund", amount, day, day + timedelta(days=15), True
+                )
+                counts["credit_notes"] += 1
+            elif event_type == "payment_failed":
+                following = [t for _d, t, _x, _i in history[index + 1 : index + 3]]
+                recovered = following[:1] == ["payment_recovered"] or (
+                    following == ["suspended", "payment_recovered"]
+                )
+                amount = mrr or price
+                invoice = move(
+                    sub_id,
+                    partner,
+                    day,
+                    "out_invoice",
+                    amount,
+                    day,
+                    day + timedelta(days=30),
+                    recovered,
+                )
+                attempt(sub_id, partner, invoice, 1, "failed", day, amount)
+                retries = 1 if following[:1] == ["payment_recovered"] else 3
+                for number in range(2, retries + 1):
+                    attempt(
+                        sub_id,
+                        partner,
+                        invoice,
+                        number,
+                        "failed",
+                        day + timedelta(days=2 * number),
+                        amount,
+                    )
+                if recovered:
+                    back = day + timedelta(days=3 if retries == 1 else 12)
+                    attempt(sub_id, partner, invoice, retries + 1, "succeeded", back, amount)
+    for buffer in (moves, lines, attempts):
+        buffer.seek(0)
+    cr.copy_expert(
+        "COPY account_move (id, journal_id, company_id, currency_id, date, invoice_date, state,"
+        " move_type, auto_post, partner_id, commercial_partner_id, subscription_id,"
+        " subscription_period_start, subscription_period_end, payment_state, amount_total)"
+        " FROM STDIN",
+        moves,
+    )
+    cr.execute("SELECT setval('account_move_id_seq', (SELECT MAX(id) FROM account_move))")
+    cr.copy_expert(
+        "COPY account_move_line (move_id, journal_id, company_id, currency_id,"
+        " company_currency_id, date, parent_state, display_type, account_id, product_id,"
+        " partner_id, balance, amount_currency, debit, credit, quantity, price_unit,"
+        " subscription_period_start, subscription_period_end) FROM STDIN",
+        lines,
+    )
+    cr.copy_expert(
+        "COPY subscription_payment_attempt (id, subscription_id, invoice_id, partner_id,"
+        " company_id, attempt_number, currency_id, amount, scheduled_date, executed_at, state,"
+        " decline_code, decline_type, idempotency_key) FROM STDIN WITH (NULL '')",
+        attempts,
+    )
+    cr.execute(
+        "SELECT setval('subscription_payment_attempt_id_seq',"
+        " (SELECT MAX(id) FROM subscription_payment_attempt))"
+    )
+    for table in ("account_move", "account_move_line", "subscription_payment_attempt"):
+        cr.execute(f"ANALYZE {table}")  # pylint: disable=sql-injection
+    cr.commit()
+    return counts
+
+
+def bench_billing_reads(env, reader, today):
+    """The dunning and revenue reports over the last 12 months, as a reader
+    (what their pivots, graphs and lists ask), each the median of 5 runs."""
+    start = today - timedelta(days=364)
+    month_start = start.replace(day=1)
+    days = [("date", ">=", start), ("date", "<=", today)]
+    months = [("month_date", ">=", month_start), ("month_date", "<=", today)]
+    user_env = env(user=reader)
+    Dunning = user_env["subscription.dunning.report"]
+    Invoiced = user_env["subscription.invoiced.revenue.report"]
+    Recognized = user_env["subscription.recognized.revenue.report"]
+    Deferred = user_env["subscription.deferred.revenue.report"]
+    reads = {
+        "report_dunning_pivot": lambda: Dunning.read_group(
+            days,
+            ["failed_count:sum", "case_count:sum", "recovery:avg", "recovered_mrr:sum"],
+            ["attempt_number", "decline_type"],
+            lazy=False,
+        ),
+        "report_dunning_by_month": lambda: Dunning.read_group(
+            days, ["failed_count:sum"], ["date:month", "outcome"], lazy=False
+        ),
+        "report_dunning_list": lambda: Dunning.search_read(
+            days, ["date", "partner_id", "attempt_number", "outcome", "mrr_at_risk"], limit=80
+        ),
+        "report_invoiced_revenue_pivot": lambda: Invoiced.read_group(
+            days, ["amount:sum"], ["date:month", "move_type"], lazy=False
+        ),
+        "report_invoiced_revenue_list": lambda: Invoiced.search_read(
+            days, ["date", "move_id", "partner_id", "amount"], limit=80
+        ),
+        "report_recognized_revenue_pivot": lambda: Recognized.read_group(
+            months, ["amount:sum"], ["month_date:month"], lazy=False
+        ),
+        "report_deferred_revenue_pivot": lambda: Deferred.read_group(
+            months, ["amount:sum"], ["month_date:month"], lazy=False
+        ),
+    }
+    slowest = {"name": None, "seconds": 0}
+    for name, read in reads.items():
+        env.invalidate_all()
+        found = {}
+        with slowest_query(found):
+            seconds = timed_median(read)
+        result(f"{name}_ms_median", round(seconds * 1000, 1))
+        if found.get("seconds", 0) > slowest["seconds"]:
+            slowest = {"name": name, **found}
+    return slowest
+
+
+def print_explain(cr, slowest):
+    print(
+        f"slowest query ({slowest['name']}, {slowest['seconds'] * 1000:.1f} ms):",
+        file=sys.stderr,
+    )
+    if slowest.get("query"):
+        query, params = slowest["query"], slowest["params"]
+        if hasattr(query, "code"):
+            query, params = query.code, query.params
+        cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, params)
+        print("\n".join(row[0] for row in cr.fetchall()), file=sys.stderr)
 
 
 @contextmanager
@@ -286,6 +492,18 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--count", type=int, default=10000)
+    parser.add_argument(
+        "--billing",
+        action="store_true",
+        help="also seed invoices, credit notes and payment attempts and time the dunning "
+        "and revenue reports",
+    )
+    parser.add_argument(
+        "--skip-rebuild",
+        action="store_true",
+        help="do not rebuild the snapshots nor time the reports that read them "
+        "(with --billing: the dunning and revenue reports only)",
+    )
     args = parser.parse_args()
 
     import odoo
@@ -299,12 +517,28 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         today = fields.Date.context_today(env["res.users"])
         t0 = time.perf_counter()
-        events = seed(env, args.count, today)
+        billing = [] if args.billing else None
+        events = seed(env, args.count, today, billing=billing)
         print(
             f"seeded {args.count} subscriptions in {time.perf_counter() - t0:.1f}s", file=sys.stderr
         )
         result("reports_subscriptions", args.count)
         result("reports_events", events)
+        if args.billing:
+            t0 = time.perf_counter()
+            counts = seed_billing(env, billing, today)
+            billing.clear()
+            print(f"seeded billing in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+            for name, value in counts.items():
+                result(f"reports_seeded_{name}", value)
+        if args.skip_rebuild:
+            reader = _bench_reader(env)
+            cr.commit()
+            if args.billing:
+                print_explain(cr, bench_billing_reads(env, reader, today))
+            result("reports_peak_rss_mb", round(peak_rss_mb(), 1))
+            cr.rollback()
+            return
         Snapshot = env["subscription.metric.snapshot"]
         rss = peak_rss_mb()
         t0 = time.perf_counter()
@@ -325,42 +559,39 @@ def main():
         Snapshot._build_snapshots(today, today)
         cr.commit()
         result("reports_day_build_seconds", round(time.perf_counter() - t0, 2))
-        reader = (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": "Bench reader",
-                    "login": f"bench_reader_{time.time_ns()}",
-                    "groups_id": [
-                        (
-                            6,
-                            0,
-                            [
-                                env.ref("base.group_user").id,
-                                env.ref(
-                                    "subscription_reports.group_subscription_reports_reader"
-                                ).id,
-                            ],
-                        )
-                    ],
-                }
-            )
-        )
+        reader = _bench_reader(env)
         cr.commit()
         slowest = bench_reads(env, reader, today)
+        if args.billing:
+            billing_slowest = bench_billing_reads(env, reader, today)
+            if billing_slowest["seconds"] > slowest["seconds"]:
+                slowest = billing_slowest
         result("reports_peak_rss_mb", round(peak_rss_mb(), 1))
-        print(
-            f"slowest query ({slowest['name']}, {slowest['seconds'] * 1000:.1f} ms):",
-            file=sys.stderr,
-        )
-        if slowest.get("query"):
-            query, params = slowest["query"], slowest["params"]
-            if hasattr(query, "code"):
-                query, params = query.code, query.params
-            cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, params)
-            print("\n".join(row[0] for row in cr.fetchall()), file=sys.stderr)
+        print_explain(cr, slowest)
         cr.rollback()
+
+
+def _bench_reader(env):
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": "Bench reader",
+                "login": f"bench_reader_{time.time_ns()}",
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [
+                            env.ref("base.group_user").id,
+                            env.ref("subscription_reports.group_subscription_reports_reader").id,
+                        ],
+                    )
+                ],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
