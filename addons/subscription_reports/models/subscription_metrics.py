@@ -12,8 +12,8 @@ from .res_config_settings import GROSS_MARGIN_PARAM
 class SubscriptionMetrics(models.AbstractModel):
     """Every metric of a company over a range, as defined in
     ``tools/metrics.py``, read from the snapshot tables: for the dashboard,
-    integrators (JSON-RPC / XML-RPC) and the metrics that have no report view
-    yet (LTV forecast, trial conversion)."""
+    integrators (JSON-RPC / XML-RPC), and any range (the LTV forecast, quick
+    ratio and trial conversion reports are per month or as of the last run)."""
 
     _name = "subscription.metrics"
     _description = "Subscription Metrics"
