@@ -26,6 +26,12 @@ class SubscriptionCohortReport(models.Model):
     age = fields.Integer(
         string="Months Since Start", readonly=True, aggregator="max", help="0 = the cohort month."
     )
+    month_number = fields.Integer(
+        string="Month of Life",
+        readonly=True,
+        aggregator="max",
+        help="Months since start + 1: 1 = the cohort month (the dashboard's triangle columns).",
+    )
     customer_count = fields.Integer(string="Cohort Customers", readonly=True)
     retained_count = fields.Integer(string="Retained Customers", readonly=True)
     retention_rate = fields.Float(
@@ -47,6 +53,9 @@ class SubscriptionCohortReport(models.Model):
                    ((EXTRACT(YEAR FROM cm.month_date) - EXTRACT(YEAR FROM cm.cohort_date)) * 12
                     + EXTRACT(MONTH FROM cm.month_date)
                     - EXTRACT(MONTH FROM cm.cohort_date))::int AS age,
+                   ((EXTRACT(YEAR FROM cm.month_date) - EXTRACT(YEAR FROM cm.cohort_date)) * 12
+                    + EXTRACT(MONTH FROM cm.month_date)
+                    - EXTRACT(MONTH FROM cm.cohort_date))::int + 1 AS month_number,
                    1 AS customer_count,
                    (cm.mrr_end > 0)::int AS retained_count,
                    CASE WHEN cm.mrr_end > 0 THEN 100.0 ELSE 0.0 END AS retention_rate,
