@@ -140,3 +140,44 @@ class TestDashboard(SubscriptionCommon, HttpCase):
             login="admin",
             timeout=60,
         )
+
+    def test_sample_dashboard_until_there_is_data(self):
+        """A database without movements shows the sample dashboard (static
+        figures, as Odoo's own dashboards do), in the browser too; the real
+        one as soon as there is a movement."""
+        dashboard = self._dashboard()
+        self.assertFalse(self.env["subscription.mrr.movement.report"].search_count([]))
+        shown = dashboard.get_readonly_dashboard()
+        self.assertTrue(shown["is_sample"])
+        sample = shown["snapshot"]
+        self.assertFalse(sample["pivots"] or sample["lists"] or sample["globalFilters"])
+        real = json.loads(base64.b64decode(dashboard.spreadsheet_binary_data))
+        self.assertEqual([s["name"] for s in sample["sheets"]], [s["name"] for s in real["sheets"]])
+        self.assertEqual(len(sample["sheets"][0]["figures"]), len(real["sheets"][0]["figures"]))
+        action = self.env.ref("subscription_reports.subscription_dashboard_action")
+        self.browser_js(
+            f"/odoo/action-{action.id}",
+            WAIT_FOR_DASHBOARD,
+            ready="odoo.isReady",
+            login="admin",
+            timeout=60,
+        )
+        sub = self.env["subscription.subscription"].create(
+            {
+                "partner_id": self.customer.id,
+                "tier_id": self.tier_basic.id,
+                "cycle_id": self.monthly.id,
+            }
+        )
+        self.env["subscription.event"].sudo().create(
+            {
+                "subscription_id": sub.id,
+                "event_type": "activated",
+                "effective_date": "2026-02-01",
+                "mrr_before": 0.0,
+                "mrr_after": 25.0,
+            }
+        )
+        with freeze_time("2026-02-02"):
+            self.env["subscription.metric.snapshot"]._cron_build_snapshots()
+        self.assertNotIn("is_sample", dashboard.get_readonly_dashboard())
