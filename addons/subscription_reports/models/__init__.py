@@ -7,5 +7,6 @@ from . import subscription_metric_month
 from . import subscription_metric_health
 from . import subscription_metric_health_history
 from . import subscription_metric_snapshot
+from . import subscription_metric_snapshot_dimension
 from . import subscription_metric_snapshot_forecast
 from . import subscription_metrics

@@ -64,14 +64,9 @@ class SubscriptionMetricSnapshot(models.Model):
     churned_customer_count = fields.Integer(string="Churned Customers", readonly=True)
 
     def init(self):
-        # One row per company, day, dimension, tier and cycle (NULLs included).
-        self.env.cr.execute(
-            SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS subscription_metric_snapshot_day_uniq"
-                " ON subscription_metric_snapshot"
-                " (company_id, date, dimension, COALESCE(tier_id, 0), COALESCE(cycle_id, 0))"
-            )
-        )
+        # One row per company, day, dimension and key: see
+        # subscription_metric_snapshot_dimension.py, which adds the keys.
+        self.env.cr.execute(SQL("DROP INDEX IF EXISTS subscription_metric_snapshot_day_uniq"))
 
     # === BUILDER ===#
 
@@ -212,6 +207,7 @@ class SubscriptionMetricSnapshot(models.Model):
         total = cr.rowcount
         cr.execute(SQL(self._tier_cycle_rows_query(), **args))
         tier_rows = cr.rowcount
+        tier_rows += self._build_dimension_rows(args)
         month = date_from.replace(day=1)
         months = 0
         while month <= date_to:
@@ -222,7 +218,7 @@ class SubscriptionMetricSnapshot(models.Model):
             if long_range and months in (1, 3, 12):
                 cr.execute(SQL("ANALYZE subscription_metric_customer_month"))
         _logger.info(
-            "Subscription snapshots of company %s, %s..%s: %s days, %s tier/cycle rows, "
+            "Subscription snapshots of company %s, %s..%s: %s days, %s dimension rows, "
             "%s movements, %s months",
             company_id,
             date_from,
