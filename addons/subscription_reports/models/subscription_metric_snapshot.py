@@ -205,6 +205,7 @@ class SubscriptionMetricSnapshot(models.Model):
         args = {"date_from": date_from, "date_to": date_to, "company": company_id}
         cr.execute(SQL(self._total_rows_query(), **args))
         total = cr.rowcount
+        self._store_subscription_runs(args)
         cr.execute(SQL(self._tier_cycle_rows_query(), **args))
         tier_rows = cr.rowcount
         tier_rows += self._build_dimension_rows(args)
@@ -229,16 +230,56 @@ class SubscriptionMetricSnapshot(models.Model):
             months,
         )
 
+    def _store_subscription_runs(self, args):
+        """Each subscription's MRR before the range and after each day of it
+        (``prior`` and ``subs_run`` of ``_subs_run_ctes("all")``), computed
+        once for the statements of the tier/cycle and dimension rows, which
+        read them through ``_subs_run_ctes("stored")``."""
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS subscription_snapshot_prior_tmp"))
+        cr.execute(SQL("DROP TABLE IF EXISTS subscription_snapshot_run_tmp"))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE subscription_snapshot_prior_tmp ON COMMIT DROP AS"
+                f" WITH {self._subs_run_ctes('all')} SELECT * FROM prior",
+                **args,
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE subscription_snapshot_run_tmp ON COMMIT DROP AS"
+                f" WITH {self._subs_run_ctes('prior_stored')} SELECT * FROM subs_run",
+                **args,
+            )
+        )
+        cr.execute(SQL("ANALYZE subscription_snapshot_prior_tmp"))
+        cr.execute(SQL("ANALYZE subscription_snapshot_run_tmp"))
+
     def _subs_run_ctes(self, prior_scope):
         """CTEs ``subs`` (each subscription's net MRR change and last tier of
         each day of the range), ``prior`` (its MRR and tier before the range,
         for ``prior_scope``: the subscriptions of ``subs`` or ``all``) and
-        ``subs_run`` (its MRR after each day and its tier before it)."""
+        ``subs_run`` (its MRR after each day and its tier before it).
+        ``prior_stored``: ``prior`` read from the table that
+        ``_store_subscription_runs`` wrote; ``stored``: both tables."""
+        if prior_scope == "stored":
+            return """
+            prior AS (SELECT * FROM subscription_snapshot_prior_tmp),
+            subs_run AS (SELECT * FROM subscription_snapshot_run_tmp)"""
         scope = (
             ""
             if prior_scope == "all"
             else "AND e.subscription_id IN (SELECT subscription_id FROM subs)"
         )
+        prior = f"""
+                SELECT e.subscription_id, SUM(e.mrr_delta) AS mrr,
+                       (ARRAY_AGG(e.tier_to_id ORDER BY e.effective_date DESC, e.id DESC))[1]
+                           AS tier_id
+                  FROM subscription_event e
+                 WHERE e.company_id = %(company)s AND e.effective_date < %(date_from)s {scope}
+                 GROUP BY e.subscription_id"""
+        if prior_scope == "prior_stored":
+            prior = "SELECT * FROM subscription_snapshot_prior_tmp"
         return f"""
             subs AS (
                 SELECT e.subscription_id, e.effective_date AS day,
@@ -248,13 +289,7 @@ class SubscriptionMetricSnapshot(models.Model):
                  WHERE e.company_id = %(company)s
                    AND e.effective_date BETWEEN %(date_from)s AND %(date_to)s
                  GROUP BY e.subscription_id, e.effective_date
-            ), prior AS (
-                SELECT e.subscription_id, SUM(e.mrr_delta) AS mrr,
-                       (ARRAY_AGG(e.tier_to_id ORDER BY e.effective_date DESC, e.id DESC))[1]
-                           AS tier_id
-                  FROM subscription_event e
-                 WHERE e.company_id = %(company)s AND e.effective_date < %(date_from)s {scope}
-                 GROUP BY e.subscription_id
+            ), prior AS ({prior}
             ), subs_run AS (
                 SELECT subs.*,
                        COALESCE(prior.mrr, 0) + SUM(subs.delta) OVER w AS mrr_after,
@@ -332,7 +367,7 @@ class SubscriptionMetricSnapshot(models.Model):
         from every subscription's state before the range (its current
         billing cycle), then each day's changes are added."""
         return f"""
-            WITH {self._subs_run_ctes("all")},
+            WITH {self._subs_run_ctes("stored")},
             opening AS (
                 SELECT prior.tier_id, s.cycle_id,
                        SUM(prior.mrr) AS mrr, SUM((prior.mrr > 0)::int) AS subs

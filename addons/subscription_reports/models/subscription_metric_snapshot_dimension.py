@@ -78,7 +78,7 @@ class SubscriptionMetricSnapshot(models.Model):
         any_movement = " OR ".join(f"{kind}_mrr <> 0" for kind in MOVEMENT_COLUMNS)
         key_columns = ", ".join(f"CASE WHEN dim = '{dim}' THEN key END" for dim in DIMENSIONS)
         return f"""
-            WITH {self._subs_run_ctes("all")},
+            WITH {self._subs_run_ctes("stored")},
             sub_keys AS (
                 SELECT s.id AS subscription_id, s.commercial_partner_id AS customer_id,
                        'country' AS dim, p.country_id AS key
