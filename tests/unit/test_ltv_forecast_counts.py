@@ -68,3 +68,17 @@ def test_further_months_agree_with_the_expected_lifetime(deaths, censored):
         return
     assert further[0] == pytest.approx(lifetime - 1)
     assert all(value >= 0 for value in further)
+
+
+def test_customer_ltv_forecast():
+    # 37 months still to pay (this one and 36 more), nothing invoiced ahead.
+    assert aggregates.customer_ltv_forecast(0.0, 10.0, 36.0, 0.0, 0.8) == pytest.approx(296.0)
+    # A yearly customer invoiced 11.5 months ahead: those are in its revenue.
+    assert aggregates.customer_ltv_forecast(120.0, 10.0, 36.0, 11.5, 1.0) == pytest.approx(
+        120.0 + 10.0 * 25.5
+    )
+    # Invoiced beyond the expected life: nothing more is added.
+    assert aggregates.customer_ltv_forecast(120.0, 10.0, 3.0, 11.5, 1.0) == pytest.approx(120.0)
+    # Gone: what it paid; paying with an unbounded life: unknown.
+    assert aggregates.customer_ltv_forecast(50.0, 0.0, None, 0.0, 0.5) == pytest.approx(25.0)
+    assert aggregates.customer_ltv_forecast(50.0, 10.0, None, 0.0, 0.5) is None

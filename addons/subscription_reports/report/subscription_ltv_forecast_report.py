@@ -128,8 +128,10 @@ class SubscriptionLtvCustomerReport(models.Model):
     subscription invoices net of credit notes, as the invoiced revenue
     report) and, while it pays, its MRR for the months a customer of its
     age is still expected to pay on the company's survival curve
-    (``tools/aggregates.py:further_months_band_counts``), times the gross
-    margin. A table replaced with the cohort forecasts by the daily job."""
+    (``tools/aggregates.py:further_months_band_counts``) that are not
+    invoiced yet, times the gross margin
+    (``tools/aggregates.py:customer_ltv_forecast``, implemented in SQL
+    here). A table replaced with the cohort forecasts by the daily job."""
 
     _name = "subscription.ltv.customer.report"
     _description = "LTV Forecast per Customer"
@@ -152,6 +154,14 @@ class SubscriptionLtvCustomerReport(models.Model):
         readonly=True,
         help="Revenue so far: posted subscription invoices net of credit notes.",
     )
+    prepaid_months = fields.Float(
+        string="Months Invoiced Ahead",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Months from the day to the end of the invoiced periods of the customer's "
+        "subscriptions (weighted by their MRR): already in the LTV to date.",
+    )
     further_months = fields.Float(
         string="Expected Further Months",
         readonly=True,
@@ -164,7 +174,8 @@ class SubscriptionLtvCustomerReport(models.Model):
     ltv = fields.Monetary(
         string="Forecast LTV",
         readonly=True,
-        help="Gross margin x (LTV to date + MRR x expected further months).",
+        help="Gross margin x (LTV to date + MRR x (expected further months + the current "
+        "one - months invoiced ahead)); tools/aggregates.py:customer_ltv_forecast.",
     )
     ltv_low = fields.Monetary(string="Forecast LTV (Low)", readonly=True)
     ltv_high = fields.Monetary(string="Forecast LTV (High)", readonly=True)
@@ -197,12 +208,23 @@ class SubscriptionLtvCustomerReport(models.Model):
                       JOIN subscription_subscription s ON s.id = x.subscription_id
                      WHERE x.company_id = %(company)s AND x.date <= %(day)s
                      GROUP BY s.commercial_partner_id
+                ), prepaid AS (
+                    SELECT commercial_partner_id AS partner_id,
+                           SUM(mrr_company * GREATEST(0, current_period_end - %(day)s::date))
+                               / %(month_days)s / SUM(mrr_company) AS months
+                      FROM subscription_subscription
+                     WHERE company_id = %(company)s AND mrr_company > 0
+                       AND current_period_end IS NOT NULL
+                     GROUP BY commercial_partner_id
                 ), customer AS (
                     SELECT cm.partner_id, cm.cohort_date, cm.start_date,
                            FLOOR((%(day)s::date - cm.start_date) / %(month_days)s)::int AS age,
-                           cm.mrr_end AS mrr, COALESCE(r.amount, 0) AS revenue
+                           cm.mrr_end AS mrr, COALESCE(r.amount, 0) AS revenue,
+                           CASE WHEN cm.mrr_end > 0 THEN COALESCE(p.months, 0) ELSE 0 END
+                               AS prepaid
                       FROM subscription_metric_customer_month cm
                       LEFT JOIN revenue r ON r.partner_id = cm.partner_id
+                      LEFT JOIN prepaid p ON p.partner_id = cm.partner_id
                      WHERE cm.company_id = %(company)s
                        AND cm.month_date = DATE_TRUNC('month', %(day)s::date)::date
                        AND cm.start_date <= %(day)s
@@ -213,16 +235,20 @@ class SubscriptionLtvCustomerReport(models.Model):
                 )
                 INSERT INTO subscription_ltv_customer_report (
                     company_id, currency_id, date, partner_id, cohort_date, start_date, age,
-                    mrr, revenue, further_months, gross_margin, ltv, ltv_low, ltv_high)
+                    mrr, revenue, prepaid_months, further_months, gross_margin, ltv, ltv_low,
+                    ltv_high)
                 SELECT %(company)s, c.currency_id, %(day)s, x.partner_id, x.cohort_date,
-                       x.start_date, x.age, x.mrr, x.revenue,
+                       x.start_date, x.age, x.mrr, x.revenue, x.prepaid,
                        CASE WHEN x.mrr > 0 THEN f.further END, %(margin)s,
-                       CASE WHEN x.mrr <= 0 THEN %(margin)s * x.revenue
-                            ELSE %(margin)s * (x.revenue + x.mrr * f.further) END,
-                       CASE WHEN x.mrr <= 0 THEN %(margin)s * x.revenue
-                            ELSE %(margin)s * (x.revenue + x.mrr * f.low) END,
-                       CASE WHEN x.mrr <= 0 THEN %(margin)s * x.revenue
-                            ELSE %(margin)s * (x.revenue + x.mrr * f.high) END
+                       %(margin)s * (x.revenue + CASE WHEN x.mrr <= 0 THEN 0
+                           WHEN f.further IS NOT NULL
+                           THEN x.mrr * GREATEST(0, f.further + 1 - x.prepaid) END),
+                       %(margin)s * (x.revenue + CASE WHEN x.mrr <= 0 THEN 0
+                           WHEN f.low IS NOT NULL
+                           THEN x.mrr * GREATEST(0, f.low + 1 - x.prepaid) END),
+                       %(margin)s * (x.revenue + CASE WHEN x.mrr <= 0 THEN 0
+                           WHEN f.high IS NOT NULL
+                           THEN x.mrr * GREATEST(0, f.high + 1 - x.prepaid) END)
                   FROM customer x
                   JOIN res_company c ON c.id = %(company)s
                   LEFT JOIN factor f ON f.age = LEAST(x.age, %(max_age)s)

@@ -86,6 +86,71 @@ class TestLtvForecastHistory(ReportsHistoryCommon):
                 self.assertAlmostEqual(line.ltv, line.revenue, 2)
                 self.assertAlmostEqual(line.ltv_low, line.revenue, 2)
 
+    def test_customer_forecast_counts_what_is_invoiced_ahead(self):
+        """With a survival model (40 more customers as in the known history
+        below), a paying customer's forecast adds only the months not yet
+        invoiced: E's yearly renewal on 2 April is invoiced to April 2027."""
+        partners = self.env["res.partner"].create(
+            [{"name": f"Cohort 2025 customer {i}"} for i in range(40)]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO subscription_metric_customer_month (
+                    company_id, partner_id, month_date, cohort_date, start_date, start_mrr,
+                    churn_date, mrr_end, mrr_start, mrr_start_12)
+                SELECT %(company)s, p.id, %(month)s, %(start)s, %(start)s, 10,
+                       CASE WHEN p.n <= 10 THEN %(churn)s::date END,
+                       CASE WHEN p.n <= 10 THEN 0 ELSE 10 END, 0, 0
+                  FROM UNNEST(%(ids)s::int[]) WITH ORDINALITY AS p(id, n)
+                """,
+                company=self.company.id,
+                month=AS_OF.replace(day=1),
+                # 11 whole months at AS_OF: the tail's window holds the churns
+                start=date(2025, 5, 1),
+                churn=date(2025, 5, 20),
+                ids=partners.ids,
+            )
+        )
+        self.env["subscription.ltv.forecast.report"]._build(self.company.id, AS_OF)
+        deaths, censored = self.env["subscription.metric.customer.month"]._survival_counts(
+            self.company.id, AS_OF
+        )
+        max_age = max(list(deaths) + list(censored))
+        further = aggregates.further_months_counts(deaths, censored, max_age)
+        revenue = dict(
+            self.env["subscription.invoiced.revenue.report"]._read_group(
+                [("company_id", "=", self.company.id), ("date", "<=", AS_OF)],
+                ["partner_id"],
+                ["amount:sum"],
+            )
+        )
+        report = self.env["subscription.ltv.customer.report"].search(
+            [("company_id", "=", self.company.id), ("partner_id", "in", self.partners.ids)]
+        )
+        paying = report.filtered(lambda r: r.mrr > 0)
+        self.assertTrue(paying)
+        for row in paying:
+            subs = self.subs.filtered(
+                lambda s, row=row: s.commercial_partner_id == row.partner_id and s.mrr_company > 0
+            )
+            ahead = sum(
+                s.mrr_company * max(0, (s.current_period_end - AS_OF).days) for s in subs
+            ) / (metrics.MONTH_DAYS * sum(subs.mapped("mrr_company")))
+            self.assertAlmostEqual(row.prepaid_months, ahead, 4, row.partner_id.name)
+            self.assertAlmostEqual(row.further_months, further[min(row.age, max_age)], 4)
+            expected = aggregates.customer_ltv_forecast(
+                revenue.get(row.partner_id, 0.0), row.mrr, row.further_months, ahead, 1.0
+            )
+            self.assertAlmostEqual(row.ltv, expected, 2, row.partner_id.name)
+            self.assertLessEqual(row.ltv_low, row.ltv)
+            self.assertGreaterEqual(row.ltv_high, row.ltv)
+        e_row = paying.filtered(lambda r: r.partner_id == self.partners[4])
+        self.assertGreater(e_row.prepaid_months, 11)
+        self.assertLess(
+            e_row.ltv, revenue[self.partners[4]] + e_row.mrr * (e_row.further_months + 1)
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestLtvForecastKnownHistory(TransactionCase):
@@ -170,9 +235,15 @@ class TestLtvForecastKnownHistory(TransactionCase):
         for row in paying:
             self.assertEqual((row.age, row.cohort_date, row.revenue), (12, START, 0.0))
             self.assertAlmostEqual(row.further_months, 36.0, 6)
-            self.assertAlmostEqual(row.ltv, 0.8 * 10 * 36, 2)
-            self.assertAlmostEqual(row.ltv_low, 0.8 * 10 * low, 2)
-            self.assertAlmostEqual(row.ltv_high, 0.8 * 10 * high, 2)
+            # Nothing invoiced ahead (no subscription): this month and the
+            # 36 after it are still to be paid.
+            self.assertEqual(row.prepaid_months, 0.0)
+            self.assertAlmostEqual(row.ltv, 0.8 * 10 * 37, 2)
+            self.assertAlmostEqual(
+                row.ltv, aggregates.customer_ltv_forecast(0.0, 10.0, further, 0.0, 0.8), 2
+            )
+            self.assertAlmostEqual(row.ltv_low, 0.8 * 10 * (low + 1), 2)
+            self.assertAlmostEqual(row.ltv_high, 0.8 * 10 * (high + 1), 2)
         # Gone customers are worth what they paid (nothing here).
         self.assertEqual(set(gone.mapped("ltv")), {0.0})
         self.assertFalse(any(gone.mapped("further_months")))
@@ -192,9 +263,9 @@ class TestLtvForecastKnownHistory(TransactionCase):
         values = partner.with_user(self.reader).read(fields_)[0]
         self.assertEqual(values["subscription_mrr"], 10.0)
         self.assertEqual(values["subscription_ltv_to_date"], 0.0)
-        self.assertAlmostEqual(values["subscription_ltv_forecast"], 288.0, 2)
-        self.assertLess(values["subscription_ltv_forecast_low"], 288.0)
-        self.assertGreater(values["subscription_ltv_forecast_high"], 288.0)
+        self.assertAlmostEqual(values["subscription_ltv_forecast"], 296.0, 2)
+        self.assertLess(values["subscription_ltv_forecast_low"], 296.0)
+        self.assertGreater(values["subscription_ltv_forecast_high"], 296.0)
         # A reader of another company sees nothing of this company's.
         other = partner.with_user(self.other_reader).with_company(self.company_b)
         self.assertEqual(other.subscription_mrr, 0.0)

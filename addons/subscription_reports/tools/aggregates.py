@@ -119,6 +119,20 @@ def further_months_counts(deaths, censored, max_age, window=12, min_at_risk=30):
     return result[: max_age + 1]
 
 
+def customer_ltv_forecast(revenue, mrr, further, prepaid, gross_margin):
+    """Forecast LTV of one customer: gross margin x (revenue so far + MRR x
+    the months still to invoice), the months still to invoice being the
+    current one and the ``further`` months expected after it, less the
+    ``prepaid`` months already invoiced ahead (never below 0). A customer
+    without MRR is worth gross margin x revenue; None for a paying customer
+    whose further months are unbounded (``further`` None)."""
+    if mrr <= EPSILON:
+        return gross_margin * revenue
+    if further is None:
+        return None
+    return gross_margin * (revenue + mrr * max(0.0, further + 1 - prepaid))
+
+
 def _poisson(rng, lam):
     if lam <= 0:
         return 0
