@@ -3,7 +3,8 @@ from collections import defaultdict
 from datetime import date
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged
+from odoo.tests.common import JsonRpcException, new_test_user
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -18,6 +19,30 @@ READER_GROUPS = "base.group_user,subscription_reports.group_subscription_reports
 # months, a customer 12 months old still pays 36 more.
 DAY = date(2026, 1, 15)
 START = date(2025, 1, 1)
+
+
+def _seed_known_history(env, company, partners):
+    """Customer months of the known history for ``partners`` (40) in
+    ``company``, and its forecasts as of DAY."""
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO subscription_metric_customer_month (
+                company_id, partner_id, month_date, cohort_date, start_date, start_mrr,
+                churn_date, mrr_end, mrr_start, mrr_start_12)
+            SELECT %(company)s, p.id, %(month)s, %(start)s, %(start)s, 10,
+                   CASE WHEN p.n <= 10 THEN %(churn)s::date END,
+                   CASE WHEN p.n <= 10 THEN 0 ELSE 10 END, 0, 0
+              FROM UNNEST(%(ids)s::int[]) WITH ORDINALITY AS p(id, n)
+            """,
+            company=company.id,
+            month=DAY.replace(day=1),
+            start=START,
+            churn=date(2025, 1, 20),
+            ids=partners.ids,
+        )
+    )
+    env["subscription.ltv.forecast.report"]._build(company.id, DAY)
 
 
 @tagged("post_install", "-at_install")
@@ -165,26 +190,8 @@ class TestLtvForecastKnownHistory(TransactionCase):
         cls.partners = cls.env["res.partner"].create(
             [{"name": f"Forecast customer {i}", "is_company": True} for i in range(40)]
         )
-        cls.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO subscription_metric_customer_month (
-                    company_id, partner_id, month_date, cohort_date, start_date, start_mrr,
-                    churn_date, mrr_end, mrr_start, mrr_start_12)
-                SELECT %(company)s, p.id, %(month)s, %(start)s, %(start)s, 10,
-                       CASE WHEN p.n <= 10 THEN %(churn)s::date END,
-                       CASE WHEN p.n <= 10 THEN 0 ELSE 10 END, 0, 0
-                  FROM UNNEST(%(ids)s::int[]) WITH ORDINALITY AS p(id, n)
-                """,
-                company=cls.company.id,
-                month=DAY.replace(day=1),
-                start=START,
-                churn=date(2025, 1, 20),
-                ids=cls.partners.ids,
-            )
-        )
         cls.env["ir.config_parameter"].sudo().set_param("subscription_reports.gross_margin", "0.8")
-        cls.env["subscription.ltv.forecast.report"]._build(cls.company.id, DAY)
+        _seed_known_history(cls.env, cls.company, cls.partners)
         user = {"company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]}
         cls.reader = mail_new_test_user(
             cls.env, login="r1_ltv_reader", name="LTV Reader", groups=READER_GROUPS, **user
@@ -323,3 +330,52 @@ class TestLtvForecastKnownHistory(TransactionCase):
             read()  # warm the access caches
             count = read()
             self.assertLessEqual(count, budget, model)
+
+
+@tagged("post_install", "-at_install")
+class TestLtvForecastJsonRpc(HttpCase):
+    """Over JSON-RPC: readers get the customer's metrics and the forecasts;
+    employees without the group and portal users an AccessError."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create(
+            [{"name": f"RPC forecast customer {i}", "is_company": True} for i in range(40)]
+        )
+        _seed_known_history(cls.env, cls.env.company, cls.partners)
+        for login, groups in (
+            ("r1_rpc_reader", READER_GROUPS),
+            ("r1_rpc_employee", "base.group_user"),
+            ("r1_rpc_portal", "base.group_portal"),
+        ):
+            new_test_user(cls.env, login=login, password=f"{login}_pw", groups=groups)
+
+    def _call(self, model, method, *args):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": {}},
+        )
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_model")
+    def test_roles_over_json_rpc(self):
+        partner = self.partners[-1]
+        calls = (
+            ("res.partner", "read", ([partner.id], ["subscription_ltv_forecast"])),
+            ("subscription.ltv.forecast.report", "search_read", ([], ["ltv"])),
+            ("subscription.ltv.customer.report", "search_read", ([], ["ltv"])),
+        )
+        self.authenticate("r1_rpc_reader", "r1_rpc_reader_pw")
+        values = self._call(*calls[0][:2], *calls[0][2])
+        self.assertAlmostEqual(values[0]["subscription_ltv_forecast"], 370.0, 2)
+        self.assertEqual(len(self._call(*calls[1][:2], *calls[1][2])), 1)
+        self.assertEqual(len(self._call(*calls[2][:2], *calls[2][2])), 40)
+        for login in ("r1_rpc_employee", "r1_rpc_portal"):
+            self.authenticate(login, f"{login}_pw")
+            for model, method, args in calls:
+                with (
+                    self.subTest(login=login, model=model),
+                    self.assertRaises(JsonRpcException) as error,
+                ):
+                    self._call(model, method, *args)
+                self.assertEqual(str(error.exception), "odoo.exceptions.AccessError")
