@@ -8,12 +8,17 @@
 FROM odoo:18
 
 USER root
-COPY requirements.txt constraints.txt /opt/subscription-suite/
+COPY requirements.txt requirements-odoo-addons.txt constraints.txt /opt/subscription-suite/
 # The image's Python is the system one (Ubuntu, PEP 668): install beside
-# Odoo's Debian packages, with the suite's constraints.
+# Odoo's Debian packages, with the suite's constraints. OCA's addons from
+# PyPI (queue_job) go in with --no-deps: their `odoo` requirement is the
+# image's Odoo (a Debian package, not a pip distribution); pip puts them in
+# dist-packages/odoo/addons, which Odoo finds through the odoo.addons namespace.
 RUN PIP_CONSTRAINT=/opt/subscription-suite/constraints.txt \
     pip3 install --no-cache-dir --break-system-packages \
         -r /opt/subscription-suite/requirements.txt \
+    && pip3 install --no-cache-dir --break-system-packages --no-deps \
+        -r /opt/subscription-suite/requirements-odoo-addons.txt \
     && python3 -c "import stripe, requests, freezegun" \
     && wkhtmltopdf --version
 # The official image already ships wkhtmltopdf (the patched-Qt wkhtmltox
