@@ -10,8 +10,11 @@ class SubscriptionQuickRatioReport(models.Model):
     the MRR gained (new, expansion, reactivation, resumed) over the MRR lost
     (contraction, voluntary and involuntary churn, paused). A view of the
     daily snapshots' movement columns summed per month (the current month up
-    to the last built day). Grouped over several months the ratio is
-    averaged; the gained and lost MRR are summed."""
+    to the last built day), for the company (``total``) and per customer
+    country, salesperson and segment (the snapshot's dimension rows: one
+    breakdown at a time, the *Company* filter by default). Grouped over
+    several months the ratio is averaged; the gained and lost MRR are
+    summed."""
 
     _name = "subscription.quick.ratio.report"
     _description = "Quick Ratio"
@@ -22,6 +25,23 @@ class SubscriptionQuickRatioReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
     month_date = fields.Date(string="Month", readonly=True)
+    dimension = fields.Selection(
+        [
+            ("total", "Company"),
+            ("country", "Country"),
+            ("salesperson", "Salesperson"),
+            ("segment", "Segment"),
+        ],
+        string="Breakdown",
+        readonly=True,
+    )
+    country_id = fields.Many2one("res.country", readonly=True, help="The customer's country.")
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", readonly=True, help="The subscription's salesperson."
+    )
+    category_id = fields.Many2one(
+        "res.partner.category", string="Segment", readonly=True, help="A tag of the customer."
+    )
     gained_mrr = fields.Monetary(
         string="Gained MRR", readonly=True, help="New + expansion + reactivation + resumed MRR."
     )
@@ -45,6 +65,7 @@ class SubscriptionQuickRatioReport(models.Model):
         return f"""
             SELECT MIN(s.id) AS id, s.company_id, c.currency_id,
                    DATE_TRUNC('month', s.date)::date AS month_date,
+                   s.dimension, s.country_id, s.user_id, s.category_id,
                    {gains} AS gained_mrr,
                    -({losses}) AS lost_mrr,
                    COALESCE(SUM(s.net_new_mrr), 0) AS net_new_mrr,
@@ -52,8 +73,9 @@ class SubscriptionQuickRatioReport(models.Model):
                         THEN ({gains}) / -({losses}) END AS quick_ratio
               FROM subscription_metric_snapshot s
               JOIN res_company c ON c.id = s.company_id
-             WHERE s.dimension = 'total'
-             GROUP BY s.company_id, c.currency_id, DATE_TRUNC('month', s.date)
+             WHERE s.dimension IN ('total', 'country', 'salesperson', 'segment')
+             GROUP BY s.company_id, c.currency_id, DATE_TRUNC('month', s.date), s.dimension,
+                      s.country_id, s.user_id, s.category_id
         """
 
     def init(self):

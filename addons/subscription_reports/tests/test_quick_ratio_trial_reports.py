@@ -30,7 +30,7 @@ class TestQuickRatioTrialReports(ReportsHistoryCommon):
     def test_quick_ratio_matches_the_metrics_module(self):
         moves = metrics.movements(self._ledger_rows())
         report = self.env["subscription.quick.ratio.report"].search(
-            [("company_id", "=", self.company.id)]
+            [("company_id", "=", self.company.id), ("dimension", "=", "total")]
         )
         self.assertEqual(report.mapped("month_date"), [date(2026, m, 1) for m in (4, 3, 2, 1)])
         for line in report:
@@ -54,7 +54,7 @@ class TestQuickRatioTrialReports(ReportsHistoryCommon):
         self.assertLess(by_month[date(2026, 3, 1)].quick_ratio, 1)
         # The pivot sums the MRR and averages the monthly ratios.
         groups = self.env["subscription.quick.ratio.report"]._read_group(
-            [("company_id", "=", self.company.id)],
+            [("company_id", "=", self.company.id), ("dimension", "=", "total")],
             [],
             ["gained_mrr:sum", "lost_mrr:sum", "quick_ratio:avg"],
         )
@@ -68,6 +68,29 @@ class TestQuickRatioTrialReports(ReportsHistoryCommon):
             if value is not None:  # an infinite month is left out of the average
                 ratios.append(value)
         self.assertAlmostEqual(ratio, sum(ratios) / len(ratios), 6)
+
+    def test_quick_ratio_per_country_adds_up_to_the_company(self):
+        """The country rows (the snapshot's dimension rows) split the
+        company's gained and lost MRR; each has its own ratio."""
+        self.partners[:4].country_id = self.env.ref("base.be")
+        self.env["subscription.metric.snapshot"]._rebuild_all()
+        Report = self.env["subscription.quick.ratio.report"]
+        action = self.env.ref("subscription_reports.subscription_quick_ratio_report_action")
+        self.assertIn("search_default_total", action.context)
+        totals = Report.search([("company_id", "=", self.company.id), ("dimension", "=", "total")])
+        countries = Report.search(
+            [("company_id", "=", self.company.id), ("dimension", "=", "country")]
+        )
+        self.assertEqual(set(countries.country_id.mapped("code")), {"BE"})
+        for total in totals:
+            rows = countries.filtered(lambda r, total=total: r.month_date == total.month_date)
+            self.assertAlmostEqual(sum(rows.mapped("gained_mrr")), total.gained_mrr, 2)
+            self.assertAlmostEqual(sum(rows.mapped("lost_mrr")), total.lost_mrr, 2)
+            for row in rows.filtered("quick_ratio"):
+                self.assertAlmostEqual(row.quick_ratio, row.gained_mrr / row.lost_mrr, 6)
+        belgium = countries.filtered(lambda r: r.country_id.code == "BE")
+        self.assertTrue(belgium)
+        self.assertLess(sum(belgium.mapped("gained_mrr")), sum(totals.mapped("gained_mrr")))
 
     def test_trial_conversion_matches_the_metrics_module(self):
         Trial = self.env["subscription.trial.report"]
