@@ -118,3 +118,53 @@ class TestQueueDispatch(QueueJobCommon):
         with freeze_time("2026-05-06"):
             result = self.env["subscription.subscription"]._cron_process_due(batch_size=1)
         self.assertEqual(result["jobs"], 2, "at most 2 jobs queued at once")
+
+    def test_invoicing_and_charging_queue_their_batches(self):
+        self._set_mode("queue")
+        Period = self.env["subscription.billing.period"]
+        Attempt = self.env["subscription.payment.attempt"]
+        subs = self._start_subscriptions(
+            [date(2026, 4, 6), date(2026, 4, 7)],
+            payment_token_id=self.token_ok.id,
+            billing_mode="auto_charge",
+        )
+        self.assertEqual(len(subs.payment_attempt_ids), 2)
+        # Two periods started but not invoiced yet (e.g. after an outage).
+        self.subs[:3].billing_period_ids.sudo().write({"state": "to_invoice"})
+        with self.trap_jobs() as trap, freeze_time("2026-05-06 10:00:00"):
+            invoicing = Period._cron_invoice_periods(batch_size=2)
+            charging = Attempt._cron_process_attempts(batch_size=1)
+            trap.assert_jobs_count(2, only=Period._job_invoice_periods)
+            trap.assert_jobs_count(2, only=Attempt._job_process_attempts)
+            for slot in range(2):
+                trap.assert_enqueued_job(
+                    Period._job_invoice_periods,
+                    kwargs={"batch_size": 2},
+                    properties={"identity_key": f"subscription_queue_job:invoicing:{slot}"},
+                )
+                trap.assert_enqueued_job(
+                    Attempt._job_process_attempts,
+                    kwargs={"batch_size": 1},
+                    properties={"identity_key": f"subscription_queue_job:charging:{slot}"},
+                )
+        self.assertEqual((invoicing["remaining"], charging["remaining"]), (3, 2))
+        self.assertEqual(subs.payment_attempt_ids.mapped("state"), ["scheduled"] * 2)
+
+    def test_job_functions_channels_and_commits(self):
+        functions = self.env["queue.job.function"].sudo()
+        config = {
+            method: functions.job_config(functions.job_function_name(model, method))
+            for model, method in (
+                ("subscription.subscription", "_job_process_due"),
+                ("subscription.billing.period", "_job_invoice_periods"),
+                ("subscription.payment.attempt", "_job_process_attempts"),
+            )
+        }
+        self.assertEqual(
+            {method: (cfg.channel, cfg.allow_commit) for method, cfg in config.items()},
+            {
+                "_job_process_due": ("root.subscription.renewal", False),
+                "_job_invoice_periods": ("root.subscription.invoicing", False),
+                "_job_process_attempts": ("root.subscription.charging", True),
+            },
+        )
