@@ -4,6 +4,8 @@ from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
 
+from odoo.addons.queue_job.job import Job
+
 from .common import QueueJobCommon
 
 WHEN = "2026-05-06 10:00:00"
@@ -131,3 +133,26 @@ class TestQueueJobsRun(QueueJobCommon):
         for good in self.subs - bad:
             self.assertEqual(good.current_period_start.month, 5, good.name)
             self.assertEqual(len(good.invoice_ids), 2, good.name)
+
+    def test_a_job_that_dies_is_run_again_without_doing_twice(self):
+        self._set_mode("queue")
+        with freeze_time(WHEN):
+            self.subs._cron_process_due()
+            first = self._stage_jobs("renewal")[0]
+            # The worker dies after the batch, before its commit: everything
+            # the job did is rolled back, queue_job finds the job dead
+            # (its lock released) and queues it again.
+            with self.assertRaisesRegex(RuntimeError, "worker killed"):
+                with self.env.cr.savepoint():
+                    Job.load(self.env, first.uuid).perform()
+                    self.assertEqual(
+                        len(self.subs.filtered(lambda s: s.current_period_start.month == 5)), 2
+                    )
+                    raise RuntimeError("worker killed")
+        self.env.invalidate_all()
+        self.assertFalse(self.subs.filtered(lambda s: s.current_period_start.month == 5))
+        self._perform_waiting_jobs(WHEN)
+        for sub in self.subs:
+            self.assertEqual(sub.current_period_start.month, 5, sub.name)
+            self.assertEqual(sub.event_ids.mapped("event_type").count("renewed"), 1, sub.name)
+            self.assertEqual(len(sub.invoice_ids), 2, sub.name)
