@@ -188,3 +188,31 @@ class TestMetricsDimensions(ReportsHistoryCommon):
         self.assertEqual(rows.category_id, self.gold)
         rows = Snapshot.search([("dimension", "=", "country"), ("country_id", "ilike", "Indon")])
         self.assertEqual(rows.country_id, self.indonesia)
+
+    def test_reconciliation_checks_the_country_and_salesperson_rows(self):
+        def reconcile():
+            wizard = self.env["subscription.metric.reconcile"].create(
+                {"company_id": self.company.id, "date_from": "2026-04-01", "date": AS_OF}
+            )
+            wizard.action_reconcile()
+            return {(x.check, x.note, round(x.difference, 2)) for x in wizard.line_ids}
+
+        self.assertEqual(reconcile(), set())
+        self.env.cr.execute(
+            "UPDATE subscription_metric_snapshot SET mrr = mrr + 3"
+            " WHERE date = %s AND dimension = 'country' AND country_id = %s",
+            [AS_OF, self.belgium.id],
+        )
+        self.env.cr.execute(
+            "DELETE FROM subscription_metric_snapshot"
+            " WHERE date = %s AND dimension = 'salesperson' AND user_id = %s",
+            [AS_OF, self.seller.id],
+        )
+        seller_mrr = (self.sub_a | self.sub_d | self.sub_f).mapped("mrr_company")
+        self.assertEqual(
+            reconcile(),
+            {
+                ("dimension", "Country rows", 3.0),
+                ("dimension", "Salesperson rows", -round(sum(seller_mrr), 2)),
+            },
+        )

@@ -8,7 +8,7 @@ from odoo.tools import SQL
 CHECKS = [
     ("subscription", "Ledger = subscription MRR"),
     ("snapshot", "Snapshot = ledger MRR"),
-    ("dimension", "Tier and cycle rows = company row"),
+    ("dimension", "Tier/cycle, country and salesperson rows = company row"),
     ("movement", "Movements = MRR change"),
     ("revenue", "Invoiced revenue = posted invoice lines"),
 ]
@@ -98,14 +98,16 @@ class SubscriptionMetricReconcile(models.TransientModel):
         for sub_id, partner_id, ledger, mrr in cr.fetchall():
             add("subscription", ledger, mrr or 0.0, subscription_id=sub_id, partner_id=partner_id)
         # 2. The snapshot of the last day = the ledger's MRR that day, and its
-        # tier/cycle rows add up to it.
+        # tier/cycle, country and salesperson rows add up to it.
         ledger_mrr = self._ledger_mrr(self.date)
         cr.execute(
             SQL(
                 """
                 SELECT COALESCE(SUM(mrr) FILTER (WHERE dimension = 'total'), 0),
                        COALESCE(SUM(mrr) FILTER (WHERE dimension = 'tier_cycle'), 0),
-                       COUNT(*) FILTER (WHERE dimension = 'total')
+                       COUNT(*) FILTER (WHERE dimension = 'total'),
+                       COALESCE(SUM(mrr) FILTER (WHERE dimension = 'country'), 0),
+                       COALESCE(SUM(mrr) FILTER (WHERE dimension = 'salesperson'), 0)
                   FROM subscription_metric_snapshot
                  WHERE company_id = %s AND date = %s
                 """,
@@ -113,7 +115,7 @@ class SubscriptionMetricReconcile(models.TransientModel):
                 self.date,
             )
         )
-        snapshot_mrr, dimension_mrr, found = cr.fetchone()
+        snapshot_mrr, dimension_mrr, found, country_mrr, salesperson_mrr = cr.fetchone()
         if not found and ledger_mrr:
             lines.append(
                 {
@@ -126,7 +128,9 @@ class SubscriptionMetricReconcile(models.TransientModel):
             )
         else:
             add("snapshot", ledger_mrr, snapshot_mrr)
-            add("dimension", snapshot_mrr, dimension_mrr)
+            add("dimension", snapshot_mrr, dimension_mrr, note=_("Tier and cycle rows"))
+            add("dimension", snapshot_mrr, country_mrr, note=_("Country rows"))
+            add("dimension", snapshot_mrr, salesperson_mrr, note=_("Salesperson rows"))
         # 3. For each customer, the movements of the range = its MRR change.
         day_before = self.date_from - timedelta(days=1)
         cr.execute(
