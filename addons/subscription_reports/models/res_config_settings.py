@@ -16,6 +16,15 @@ class ResConfigSettings(models.TransientModel):
         "LTV = ARPU x gross margin / monthly churn rate.",
     )
 
+    def set_values(self):
+        """A new gross margin re-builds the LTV forecasts, which store it."""
+        params = self.env["ir.config_parameter"].sudo()
+        before = params.get_param(GROSS_MARGIN_PARAM)
+        result = super().set_values()
+        if params.get_param(GROSS_MARGIN_PARAM) != before:
+            self.env["subscription.ltv.forecast.report"].sudo()._build_all()
+        return result
+
     @api.constrains("subscription_gross_margin")
     def _check_subscription_gross_margin(self):
         for settings in self:

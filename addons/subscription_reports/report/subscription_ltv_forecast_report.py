@@ -49,6 +49,20 @@ class SubscriptionLtvForecastReport(models.Model):
     ltv_high = fields.Monetary(string="Forecast LTV (High)", readonly=True, aggregator="avg")
 
     @api.model
+    def _build_all(self):
+        """Re-build the forecasts of every company as of its last built day
+        (after a change of the gross margin)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT company_id, MAX(date) FROM subscription_metric_snapshot"
+                " WHERE dimension = 'total' GROUP BY company_id"
+            )
+        )
+        for company_id, day in self.env.cr.fetchall():
+            self._build(company_id, day)
+
+    @api.model
     def _build(self, company_id, day):
         """Replace the forecasts of ``company_id`` (per cohort and per
         customer) with those as of ``day``, whose customer months must be

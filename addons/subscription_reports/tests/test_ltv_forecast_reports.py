@@ -230,6 +230,23 @@ class TestLtvForecastKnownHistory(TransactionCase):
         self.assertLess(line.ltv_low, line.ltv)
         self.assertGreater(line.ltv_high, line.ltv)
 
+    def test_a_new_gross_margin_rebuilds_the_forecasts(self):
+        """The forecasts store the gross margin: saving another one in the
+        settings re-builds them (as of each company's last built day)."""
+        self.env["subscription.metric.snapshot"].sudo().create(
+            {"company_id": self.company.id, "date": DAY, "dimension": "total"}
+        )
+        self.env["res.config.settings"].create({"subscription_gross_margin": 0.5}).execute()
+        line = self.env["subscription.ltv.forecast.report"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual((line.gross_margin, line.date), (0.5, DAY))
+        self.assertAlmostEqual(line.ltv, 10 * 0.5 * 37, 2)
+        customer = self.env["subscription.ltv.customer.report"].search(
+            [("company_id", "=", self.company.id), ("partner_id", "=", self.partners[-1].id)]
+        )
+        self.assertAlmostEqual(customer.ltv, 0.5 * 10 * 37, 2)
+
     def test_customer_forecast_of_a_known_history(self):
         Report = self.env["subscription.ltv.customer.report"]
         rows = Report.search([("company_id", "=", self.company.id)])
