@@ -7,6 +7,8 @@ from odoo.tools import SQL
 from ..tools import health
 from .subscription_metric_health import BANDS
 
+DAILY_DAYS_PARAM = "subscription_reports.health_history_daily_days"
+
 
 class SubscriptionMetricHealthHistory(models.Model):
     """Health scores over time: one row per live subscription per day the
@@ -117,11 +119,27 @@ class SubscriptionMetricHealthHistory(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
+    def _daily_days(self):
+        """Days of daily rows kept: the system parameter
+        ``subscription_reports.health_history_daily_days`` (default 90)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(DAILY_DAYS_PARAM, health.HISTORY_DAILY_DAYS)
+        )
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            days = -1
+        return days if days >= 0 else health.HISTORY_DAILY_DAYS
+
+    @api.model
     def _prune(self, company, today):
         """Delete the rows of ``company`` that the retention drops as of
-        ``today``: daily rows for 90 days, then the last run of each month."""
+        ``today``: daily rows for 90 days (``_daily_days``), then the last
+        run of each month."""
         run_days = self._run_days(company, today + timedelta(days=1))
-        drop = health.history_days_to_drop(run_days, today)
+        drop = health.history_days_to_drop(run_days, today, self._daily_days())
         if drop:
             self.env.cr.execute(
                 SQL(

@@ -74,6 +74,18 @@ class TestHealthHistory(ReportsHistoryCommon):
         }
         self.assertEqual(score[date(2026, 2, 21)], health.score(signals[self.sub_f.id]))
 
+    def test_daily_window_setting(self):
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param("subscription_reports.health_history_daily_days", "10")
+        for offset in range(40, -1, -1):
+            self.Health._build(AS_OF - timedelta(days=offset))
+        cutoff = AS_OF - timedelta(days=10)
+        expected = [date(2026, 3, 31)] + [cutoff + timedelta(days=i) for i in range(11)]
+        self.assertEqual(self._days(), expected)
+        # A value that is not a number of days falls back to 90.
+        Param.set_param("subscription_reports.health_history_daily_days", "many")
+        self.assertEqual(self.History._daily_days(), health.HISTORY_DAILY_DAYS)
+
     def test_graph_of_a_subscription_and_of_a_customer(self):
         self.Health._build(AS_OF - timedelta(days=30))
         row = self.Health.with_user(self.reader).search([("subscription_id", "=", self.sub_g.id)])
