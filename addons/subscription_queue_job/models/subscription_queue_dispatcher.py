@@ -73,10 +73,11 @@ class SubscriptionQueueDispatcher(models.AbstractModel):
         )
 
     @api.model
-    def _dispatch(self, stage, batch_size=None):
+    def _dispatch(self, stage, batch_size=None, from_job=False):
         """Queue one job per batch of the records ``stage`` has due, each
         with an identity key: jobs already waiting for a batch are not
-        queued again, and running jobs count for their batch. Returns the
+        queued again, and running jobs count for their batch (except the
+        job calling, ``from_job``: its batch is over). Returns the
         scheduled action's result: nothing done here, the records due in
         ``remaining`` and the number of jobs added in ``jobs``."""
         spec = STAGES[stage]
@@ -84,8 +85,8 @@ class SubscriptionQueueDispatcher(models.AbstractModel):
         size = batch_size or model._queue_job_batch_size()
         due = model._queue_job_due_count()
         waiting = self._stage_jobs(stage, ["wait_dependencies", "pending", "enqueued"])
-        started = self._stage_jobs(stage, ["started"])
-        needed = batching.jobs_needed(due, size, self._max_jobs(), started=len(started))
+        started = len(self._stage_jobs(stage, ["started"])) - (1 if from_job else 0)
+        needed = batching.jobs_needed(due, size, self._max_jobs(), started=started)
         slots = batching.free_slots(needed, {batching.slot_of(job.identity_key) for job in waiting})
         total = len(waiting) + len(slots)
         for slot in slots:
@@ -100,11 +101,14 @@ class SubscriptionQueueDispatcher(models.AbstractModel):
     @api.model
     def _after_batch(self, stage, result):
         """After a job's batch: when it did something, queue the jobs for
-        what is left of its stage and for the stage it gave work to."""
+        what is left of its stage and for the stage it gave work to. Each
+        job that ends with work left does so: the last one to end leaves
+        jobs waiting for all of it (work held by other transactions, that a
+        job could not take, is left to the next run of the scheduled action)."""
         if not result.get("done"):
             return
         if result.get("remaining"):
-            self._dispatch(stage)
+            self._dispatch(stage, from_job=True)
         next_stage = STAGES[stage].next_stage
         if next_stage:
             self._dispatch(next_stage)

@@ -156,3 +156,21 @@ class TestQueueJobsRun(QueueJobCommon):
             self.assertEqual(sub.current_period_start.month, 5, sub.name)
             self.assertEqual(sub.event_ids.mapped("event_type").count("renewed"), 1, sub.name)
             self.assertEqual(len(sub.invoice_ids), 2, sub.name)
+
+    def test_a_job_stops_at_its_time_limit_and_queues_the_rest(self):
+        """A job is one bounded batch: at most its size and its seconds
+        (here 0: one subscription per job); what it leaves is queued."""
+        self._set_mode("queue")
+        self.env["ir.config_parameter"].sudo().set_param("subscription_core.batch_seconds", 0)
+        with freeze_time(WHEN):
+            result = self.subs._cron_process_due()
+        self.assertEqual(result["jobs"], 3)
+        performed = self._perform_waiting_jobs(WHEN)
+        self.assertGreaterEqual(performed["renewal"], 5, "one subscription per job")
+        jobs = self._stage_jobs("renewal", ("done",))
+        self.assertTrue(
+            all("'done': 1," in job.result or "'done': 0," in job.result for job in jobs)
+        )
+        for sub in self.subs:
+            self.assertEqual(sub.event_ids.mapped("event_type").count("renewed"), 1, sub.name)
+            self.assertEqual(len(sub.invoice_ids), 2, sub.name)
