@@ -49,6 +49,20 @@ class ResCompany(models.Model):
         help="Applies to every subscription of the company without a policy of its own.",
     )
 
+    subscription_charge_concurrency = fields.Integer(
+        string="Parallel Charge Requests",
+        default=8,
+        help="How many charge requests a batch sends to the provider at once (1 = one after "
+        "the other). Only providers whose request needs no database access run in parallel "
+        "(the direct Stripe integration); the others are always sequential.",
+    )
+    subscription_charge_rate_limit = fields.Integer(
+        string="Charge Requests per Second",
+        default=25,
+        help="Most charge requests started per second by one batch (0 = no limit); keep it "
+        "under the provider's rate limit (Stripe: 25 per second in test mode, 100 live).",
+    )
+
     @api.model
     def _default_subscription_dunning_policy(self):
         return self.env.ref("subscription_billing.dunning_policy_default", raise_if_not_found=False)
@@ -64,6 +78,16 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
+
+    @api.constrains("subscription_charge_concurrency", "subscription_charge_rate_limit")
+    def _check_subscription_charge_pool(self):
+        for company in self:
+            if not 1 <= company.subscription_charge_concurrency <= 64:
+                raise ValidationError(
+                    _("Parallel charge requests: between 1 and 64 (8 is a good start).")
+                )
+            if company.subscription_charge_rate_limit < 0:
+                raise ValidationError(_("Charge requests per second: 0 (no limit) or more."))
 
     def _set_default_subscription_dunning_policy(self):
         """Give the companies without a default dunning policy the standard

@@ -23,3 +23,9 @@ class ResConfigSettings(models.TransientModel):
     subscription_dunning_policy_id = fields.Many2one(
         related="company_id.subscription_dunning_policy_id", readonly=False
     )
+    subscription_charge_concurrency = fields.Integer(
+        related="company_id.subscription_charge_concurrency", readonly=False
+    )
+    subscription_charge_rate_limit = fields.Integer(
+        related="company_id.subscription_charge_rate_limit", readonly=False
+    )

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Payment attempts: one charge of one invoice, run by the billing engine.
 
-An attempt is sent in two committed phases (see ``_cron_process_attempts``):
+An attempt is sent in two committed phases (see ``subscription_payment_attempt_batch.py``):
 phase 1 marks it *processing* (and creates the provider transaction) before
 any request leaves; phase 2 sends the request and records the answer. An
 attempt whose outcome is unknown (an exception or a timeout after the request
@@ -15,9 +15,6 @@ staff actions (retry, skip, cancel), each logged in the subscription's
 chatter with the user: no one below the superuser writes them directly.
 """
 
-import logging
-import threading
-import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -27,10 +24,6 @@ from odoo.addons.subscription_core.models.locking import lock_for_processing
 
 from ..tools import declines, idempotency
 
-_logger = logging.getLogger(__name__)
-
-DEFAULT_BATCH_SIZE = 200
-DEFAULT_BATCH_SECONDS = 30
 # An attempt left "processing" this long (a pending provider, an unknown
 # outcome, a crashed worker) is taken again: the provider is asked for the
 # outcome, or the same request is re-sent with the same idempotency key.
@@ -380,91 +373,6 @@ class SubscriptionPaymentAttempt(models.Model):
         if exclude_ids:
             domain = [("id", "not in", list(exclude_ids))] + domain
         return lock_for_processing(self, domain, limit, order=("scheduled_date", "id"))
-
-    @api.model
-    def _cron_process_attempts(self, batch_size=None):
-        """Charge the attempts that are due, one bounded batch per call.
-
-        Attempts are taken one at a time with ``FOR UPDATE SKIP LOCKED`` and
-        run in two phases, each in its own savepoint; outside tests each phase
-        is committed: phase 1 (*processing*, transaction created) before any
-        request leaves for a provider, so that a crash never loses track of a
-        charge that may have happened, and phase 2 (the outcome) at once.
-
-        An exception in phase 1 of a new attempt means nothing was sent: it is
-        recorded as a soft failure, and dunning retries. An exception in phase
-        2, or on an attempt already *processing*, may come after the request
-        left: the outcome is unknown, the attempt stays *processing* and is
-        taken again once stale (``STALE_PROCESSING``), to ask the provider or
-        re-send the same request with the same idempotency key.
-        """
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("subscription_billing.attempt_batch_size", DEFAULT_BATCH_SIZE)
-        )
-        now = fields.Datetime.now()
-        # Also stop after this many seconds: one call stays well inside
-        # Odoo's default worker limits, however slow the providers answer.
-        deadline = time.monotonic() + float(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("subscription_billing.attempt_batch_seconds", DEFAULT_BATCH_SECONDS)
-        )
-        commit = not getattr(threading.current_thread(), "testing", False)
-        # A background batch: no field tracking on the payments and invoices
-        # it creates and reconciles (the chatter still gets the payment note).
-        self = self.sudo().with_context(tracking_disable=True)
-        done = 0
-        seen = []
-        while done < batch_size and not (done and time.monotonic() >= deadline):
-            # One row at a time: a commit releases every lock, so each attempt
-            # is locked (and re-checked) right before it is charged.
-            attempt = self._lock_due(now, 1, exclude_ids=seen)
-            if not attempt:
-                break
-            seen.append(attempt.id)
-            for phase in ("_start_execution", "_send_charge"):
-                sent = phase == "_send_charge" or attempt.state == "processing"
-                try:
-                    with self.env.cr.savepoint():
-                        go_on = getattr(attempt, phase)()
-                except Exception as error:  # noqa: BLE001 - one attempt's failure stays its own
-                    attempt.invalidate_recordset()
-                    if sent:
-                        _logger.warning(
-                            "Payment attempt %s: outcome unknown, kept processing: %s",
-                            attempt.idempotency_key,
-                            error,
-                        )
-                        with self.env.cr.savepoint():
-                            attempt._record_unknown_outcome(error)
-                    else:
-                        _logger.warning(
-                            "Payment attempt %s failed before sending: %s",
-                            attempt.idempotency_key,
-                            error,
-                        )
-                        with self.env.cr.savepoint():
-                            attempt._record_result(
-                                {
-                                    "state": "failed",
-                                    "decline_code": "processing_error",
-                                    "error_message": str(error),
-                                }
-                            )
-                    go_on = False
-                if commit:
-                    # commit: phase 1 must be durable before the request
-                    # leaves (a crash then re-sends with the same key), and
-                    # phase 2's outcome must survive the rest of the batch.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                if not go_on:
-                    break
-            done += 1
-        remaining = self.search_count(self._get_due_domain(now))
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return {"done": done, "remaining": remaining}
 
     def _trigger_processing(self):
         cron = self.env.ref(

@@ -12,13 +12,12 @@ twice. Asynchronous outcomes arrive on the webhook (``controllers/stripe.py``,
 
 import logging
 
-import stripe
-
 from odoo import api, fields, models
 
 from odoo.addons.payment import utils as payment_utils
 
 from ..const import STRIPE_IDEMPOTENCY_WINDOW, STRIPE_PENDING_STATUSES
+from ..tools import stripe_requests
 
 _logger = logging.getLogger(__name__)
 
@@ -84,95 +83,96 @@ class SubscriptionPaymentAttempt(models.Model):
         The attempt's idempotency key is sent as Stripe's ``Idempotency-Key``
         and stored in the intent's metadata. An attempt already *processing*
         is resolved, never charged under a new key: its PaymentIntent is read
-        when its id is known (``_stripe_find_intent``); otherwise the same
-        request is sent again with the same key, which Stripe answers with the
-        first result. A network error or a Stripe server error leaves the
-        outcome unknown: the attempt stays *processing*.
+        when its id is known; otherwise the same request is sent again with
+        the same key, which Stripe answers with the first result, or, once
+        Stripe has forgotten the key, the intent is searched by the key in its
+        metadata (``_stripe_prepare_request``). A network error or a Stripe
+        server error leaves the outcome unknown: the attempt stays
+        *processing*.
+
+        The request itself (``tools/stripe_requests.py``) touches no
+        database: a batch sends many of them in parallel (see
+        ``subscription_payment_attempt_batch.py``).
 
         :return: dict ``{'state', 'decline_code', 'error_message'}``
         """
         self.ensure_one()
-        api_key = self.company_id.sudo().subscription_stripe_secret_key
-        try:
-            intent = self._stripe_find_intent(api_key)
-            if not intent:
-                intent = stripe.PaymentIntent.create(
-                    **self._prepare_stripe_payment_intent_values(),
-                    idempotency_key=self.idempotency_key,
-                    api_key=api_key,
-                )
-        except stripe.CardError as error:
-            details = (error.json_body or {}).get("error") or {}
-            if (details.get("payment_intent") or {}).get("id"):
-                self.stripe_payment_intent_id = details["payment_intent"]["id"]
-            return {
-                "state": "failed",
-                "decline_code": details.get("decline_code") or error.code or "card_declined",
-                "error_message": error.user_message or str(error),
-            }
-        except (stripe.APIConnectionError, stripe.APIError, stripe.IdempotencyError) as error:
+        response = stripe_requests.create_or_find_intent(**self._stripe_prepare_request())
+        return self._stripe_apply_response(response)
+
+    def _stripe_prepare_request(self):
+        """Plain arguments of ``stripe_requests.create_or_find_intent`` for this attempt.
+
+        - its intent id is known: the intent is retrieved;
+        - the attempt is new, or was sent less than ``STRIPE_IDEMPOTENCY_WINDOW``
+          ago: the create request is (re-)sent with the same key, which Stripe
+          deduplicates;
+        - it was sent longer ago (Stripe has forgotten the key): the intent is
+          searched by the key in its metadata, and created only when no intent
+          carries it, i.e. the first request never created one.
+        """
+        self.ensure_one()
+        company = self.company_id.sudo()
+        search = (
+            not self.stripe_payment_intent_id
+            and self.state == "processing"
+            and self.executed_at
+            and fields.Datetime.now() - self.executed_at >= STRIPE_IDEMPOTENCY_WINDOW
+        )
+        return {
+            "params": self._prepare_stripe_payment_intent_values(),
+            "api_key": company.subscription_stripe_secret_key,
+            "idempotency_key": self.idempotency_key,
+            "intent_id": self.stripe_payment_intent_id or None,
+            "search_key": self.idempotency_key if search else None,
+            "api_base": self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("subscription_billing.stripe_api_base")
+            or None,
+        }
+
+    def _stripe_apply_response(self, response):
+        """Translate the answer of ``create_or_find_intent`` into a
+        ``_record_result`` dict, keeping the PaymentIntent id."""
+        self.ensure_one()
+        error = response.get("error")
+        if not error:
+            intent = response["intent"]
+            self.stripe_payment_intent_id = intent.get("id")
+            return self._stripe_result_from_intent(intent)
+        if error.get("intent_id"):
+            self.stripe_payment_intent_id = error["intent_id"]
+        if error["kind"] == "unknown" or error.get("code") == "rate_limit":
             # The request may have been executed by Stripe (no answer, or a
-            # server error): ask again later, with the same key.
+            # server error), or Stripe asked to slow down (429, nothing
+            # charged, not the customer's fault): ask again later, with the
+            # same key.
             _logger.warning(
-                "Stripe request of payment attempt %s: outcome unknown: %s", self.id, error
+                "Stripe request of payment attempt %s: outcome unknown: %s",
+                self.id,
+                error["message"],
             )
             return {
                 "state": "processing",
                 "error_message": self.env._(
                     "Outcome unknown, to be confirmed with Stripe: %(error)s",
-                    error=error.user_message or str(error),
+                    error=error["message"],
                 ),
             }
-        except stripe.StripeError as error:
-            if (
-                isinstance(error, stripe.InvalidRequestError)
-                and error.code == "resource_missing"
-                and error.param in ("customer", "payment_method")
-            ):
-                # The card or the customer was deleted in Stripe: the customer
-                # must give a new payment method (a hard decline).
-                return {
-                    "state": "failed",
-                    "decline_code": "payment_method_missing",
-                    "error_message": error.user_message or str(error),
-                }
+        if error["kind"] == "refused":
             # Authentication, permission, rate limit or invalid request: Stripe
             # refused the request without charging, a soft decline that
             # dunning retries (with a new attempt and key).
-            _logger.warning("Stripe refused the request of payment attempt %s: %s", self.id, error)
-            return {
-                "state": "failed",
-                "decline_code": "processing_error",
-                "error_message": error.user_message or str(error),
-            }
-        self.stripe_payment_intent_id = intent.id
-        return self._stripe_result_from_intent(intent.to_dict())
-
-    def _stripe_find_intent(self, api_key):
-        """Return the PaymentIntent this attempt already created, or None.
-
-        - its id is known: it is retrieved;
-        - the attempt is new, or was sent less than ``STRIPE_IDEMPOTENCY_WINDOW``
-          ago: None, the create request is (re-)sent with the same key, which
-          Stripe deduplicates;
-        - it was sent longer ago (Stripe has forgotten the key): the intent is
-          searched by the key in its metadata; None when no intent carries it,
-          i.e. the first request never created one.
-        """
-        self.ensure_one()
-        if self.stripe_payment_intent_id:
-            return stripe.PaymentIntent.retrieve(self.stripe_payment_intent_id, api_key=api_key)
-        if (
-            self.state != "processing"
-            or not self.executed_at
-            or fields.Datetime.now() - self.executed_at < STRIPE_IDEMPOTENCY_WINDOW
-        ):
-            return None
-        found = stripe.PaymentIntent.search(
-            query=f"metadata['odoo_idempotency_key']:'{self.idempotency_key}'",
-            api_key=api_key,
-        )
-        return found.data[0] if found.data else None
+            _logger.warning(
+                "Stripe refused the request of payment attempt %s: %s", self.id, error["message"]
+            )
+        # "card" (a decline), "missing_method" (the card or the customer was
+        # deleted in Stripe: a hard decline) or "refused".
+        return {
+            "state": "failed",
+            "decline_code": error["decline_code"],
+            "error_message": error["message"],
+        }
 
     @api.model
     def _stripe_result_from_intent(self, intent):
@@ -201,29 +201,52 @@ class SubscriptionPaymentAttempt(models.Model):
         transaction; the Stripe channel records the ``account.payment`` itself.
         """
         if result.get("state") == "succeeded":
-            for attempt in self.filtered(lambda a: a.channel == "stripe"):
-                attempt._stripe_register_payment()
+            self.filtered(lambda a: a.channel == "stripe")._stripe_register_payments()
         return super()._record_result(result)
 
-    def _stripe_register_payment(self):
-        """Register the payment collected by Stripe on the attempt's invoice.
+    def _stripe_register_payments(self):
+        """Register the payments collected by Stripe on the attempts'
+        invoices, all at once (``account.payment._subscription_settle``): the
+        charging job settles a whole chunk in one call, a webhook one attempt.
 
-        Idempotent: nothing is done when the invoice is not open anymore or when
-        a payment with the PaymentIntent id as memo already exists.
+        Idempotent: nothing is done for an invoice that is not open anymore
+        or when a payment with the PaymentIntent id as memo already exists.
 
-        :return: the ``account.payment`` created or found (possibly empty)
+        :return: the ``account.payment`` records created or found
         """
-        self.ensure_one()
         Payment = self.env["account.payment"].sudo()
-        invoice = self.invoice_id.sudo()
-        memo = self.stripe_payment_intent_id or self.idempotency_key
-        if not invoice or invoice.state != "posted":
+        attempts = self.sudo().filtered(lambda a: a.invoice_id.state == "posted")
+        if not attempts:
             return Payment
+        memos = {
+            attempt: attempt.stripe_payment_intent_id or attempt.idempotency_key
+            for attempt in attempts
+        }
         existing = Payment.search(
-            [("memo", "=", memo), ("company_id", "=", invoice.company_id.id)], limit=1
+            [
+                ("memo", "in", list(set(memos.values()))),
+                ("company_id", "in", attempts.invoice_id.company_id.ids),
+            ]
         )
-        if existing:
-            return existing
+        known = {(payment.memo, payment.company_id) for payment in existing}
+        vals_list, invoices_list = [], []
+        for attempt in attempts:
+            memo, invoice = memos[attempt], attempt.invoice_id
+            if (memo, invoice.company_id) in known:
+                continue
+            vals = attempt._stripe_payment_values(memo)
+            if vals:
+                vals_list.append(vals)
+                invoices_list.append(invoice)
+                known.add((memo, invoice.company_id))
+        return existing | Payment._subscription_settle(vals_list, invoices_list)
+
+    def _stripe_payment_values(self, memo):
+        """Values of the payment of this Stripe charge, as the payment
+        register wizard makes them (payment difference left open), or None
+        when it cannot be recorded (told in the subscription's chatter)."""
+        self.ensure_one()
+        invoice = self.invoice_id
         if invoice.payment_state in ("paid", "in_payment", "reversed"):
             # Paid by other means meanwhile: the customer paid twice.
             self.subscription_id.sudo().message_post(
@@ -234,7 +257,7 @@ class SubscriptionPaymentAttempt(models.Model):
                     invoice=invoice.name,
                 ),
             )
-            return existing
+            return None
         journal = invoice.company_id._subscription_stripe_get_journal()
         if not journal:
             _logger.warning("No bank journal to record Stripe payment %s of %s", memo, invoice.name)
@@ -246,20 +269,24 @@ class SubscriptionPaymentAttempt(models.Model):
                     invoice=invoice.name,
                 ),
             )
-            return Payment
-        wizard = (
-            self.env["account.payment.register"]
-            .sudo()
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create(
-                {
-                    "journal_id": journal.id,
-                    "payment_date": fields.Date.context_today(self),
-                    "amount": self.amount,
-                    "currency_id": self.currency_id.id,
-                    "communication": memo,
-                    "payment_difference_handling": "open",
-                }
-            )
-        )
-        return wizard._create_payments()
+            return None
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled
+        )[:1]
+        return {
+            "date": fields.Date.context_today(self),
+            "amount": self.amount,
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "memo": memo,
+            "journal_id": journal.id,
+            "company_id": invoice.company_id.id,
+            "currency_id": self.currency_id.id,
+            "partner_id": invoice.commercial_partner_id.id,
+            "partner_bank_id": False,
+            "payment_method_line_id": journal._get_available_payment_method_lines("inbound")[:1].id,
+            "destination_account_id": receivable.account_id.id
+            or invoice.commercial_partner_id.property_account_receivable_id.id,
+            "write_off_line_vals": [],
+            "invoice_ids": [fields.Command.set(invoice.ids)],
+        }

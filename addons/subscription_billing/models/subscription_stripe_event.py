@@ -178,7 +178,7 @@ class SubscriptionStripeEvent(models.Model):
             )
         else:
             # Already recorded synchronously; make sure the invoice is paid anyway.
-            attempt._stripe_register_payment()
+            attempt._stripe_register_payments()
 
     def _stripe_handle_payment_intent_failed(self, intent, _previous):
         attempt = self._stripe_find_attempt(intent.get("id"), intent.get("metadata"))

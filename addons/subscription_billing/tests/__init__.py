@@ -9,7 +9,9 @@ from . import test_billing_portal_history
 from . import test_billing_portal_pdf
 from . import test_billing_portal_tour
 from . import test_billing_views
+from . import test_batch_settlement
 from . import test_charging
+from . import test_charging_pool
 from . import test_concurrency
 from . import test_credits
 from . import test_dunning

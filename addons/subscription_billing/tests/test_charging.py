@@ -102,7 +102,9 @@ class TestCharging(BillingCommon):
         Tx = type(self.env["payment.transaction"])
         with (
             patch.object(Tx, "_send_payment_request", side_effect=RuntimeError("worker killed")),
-            mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"),
+            mute_logger(
+                "odoo.addons.subscription_billing.models.subscription_payment_attempt_batch"
+            ),
         ):
             self._process_attempts("2026-04-01 10:00:00")
         first = sub.payment_attempt_ids
@@ -139,16 +141,19 @@ class TestCharging(BillingCommon):
     def test_one_failing_attempt_does_not_stop_the_batch(self):
         subs = [self._billed_subscription(token=self.token_ok) for _i in range(3)]
         bad = subs[1].payment_attempt_ids
-        original = type(bad)._send_charge
+        Tx = type(self.env["payment.transaction"])
+        original = Tx._send_payment_request
 
-        def send_charge(attempt):
-            if attempt == bad:
+        def send_payment_request(tx):
+            if tx.reference == bad.idempotency_key:
                 raise RuntimeError("provider exploded")
-            return original(attempt)
+            return original(tx)
 
         with (
-            patch.object(type(bad), "_send_charge", send_charge),
-            mute_logger("odoo.addons.subscription_billing.models.subscription_payment_attempt"),
+            patch.object(Tx, "_send_payment_request", send_payment_request),
+            mute_logger(
+                "odoo.addons.subscription_billing.models.subscription_payment_attempt_batch"
+            ),
         ):
             result = self._process_attempts("2026-04-01 10:00:00")
         self.assertEqual(result["done"], 3)

@@ -8,7 +8,7 @@ from odoo.tests import freeze_time, tagged
 
 from .common import BillingCommon
 
-ATTEMPT_LOGGER = "odoo.addons.subscription_billing.models.subscription_payment_attempt"
+ATTEMPT_LOGGER = "odoo.addons.subscription_billing.models.subscription_payment_attempt_batch"
 
 
 @tagged("post_install", "-at_install")

@@ -184,7 +184,7 @@ class TestStripeCharge(StripeCommon):
         self.assertEqual(data["metadata[odoo_idempotency_key]"], attempt.idempotency_key)
 
         # Registering the payment again (e.g. a late webhook) adds nothing.
-        self.assertEqual(attempt._stripe_register_payment(), payment)
+        self.assertEqual(attempt._stripe_register_payments(), payment)
         self.assertEqual(self.env["account.payment"].search_count([("memo", "=", "pi_ok")]), 1)
 
     def test_amount_in_minor_units(self):
@@ -302,8 +302,9 @@ class TestStripeCharge(StripeCommon):
 
     @mute_logger(STRIPE_MODEL_LOGGER)
     def test_refused_requests_are_soft_failures(self):
-        """Stripe answered without charging (rate limit, bad key): a soft decline."""
-        for error_type, status in (("rate_limit_error", 429), ("invalid_request_error", 401)):
+        """Stripe answered without charging (bad key, permissions): a soft
+        decline. (A rate limit is asked again later: test_charging_pool.)"""
+        for error_type, status in (("invalid_request_error", 401), ("invalid_request_error", 403)):
             with self.subTest(status=status):
                 _sub, attempt = self._stripe_subscription()
                 self.stripe_http.queue(
@@ -401,5 +402,5 @@ class TestStripeCharge(StripeCommon):
         ).create({})._create_payments()
         attempt = attempt.sudo()
         attempt.stripe_payment_intent_id = "pi_twice"
-        self.assertFalse(attempt._stripe_register_payment())
+        self.assertFalse(attempt._stripe_register_payments())
         self.assertIn("already paid", sub.message_ids[0].body)

@@ -12,7 +12,7 @@ from odoo.tests import tagged
 from .test_stripe import STRIPE_MODEL_LOGGER, StripeCommon
 from .test_stripe_webhook import StripeWebhookCase
 
-ATTEMPT_LOGGER = "odoo.addons.subscription_billing.models.subscription_payment_attempt"
+ATTEMPT_LOGGER = "odoo.addons.subscription_billing.models.subscription_payment_attempt_batch"
 
 
 @tagged("post_install", "-at_install")

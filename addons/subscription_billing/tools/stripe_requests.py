@@ -67,6 +67,9 @@ def classify_error(error):
             decline_code=details.get("decline_code") or error.code or "card_declined",
             intent_id=(details.get("payment_intent") or {}).get("id"),
         )
+    elif isinstance(error, stripe.RateLimitError):
+        # 429 (or a 400 "rate_limit"): nothing was charged; ask again later.
+        result.update(code="rate_limit")
     elif isinstance(error, stripe.APIConnectionError | stripe.APIError | stripe.IdempotencyError):
         result.update(kind="unknown", decline_code=None)
     elif (

@@ -150,6 +150,7 @@ class TestQueueWorkers(TransactionCase):
             "WHERE state = 'pending' AND channel LIKE %s",
             [CHANNELS],
         )
+        # commit: the workers' own cursors must see the enqueued jobs.
         cr.commit()  # pylint: disable=invalid-commit
         cr.execute(
             "SELECT uuid, state FROM queue_job WHERE channel LIKE %s "
