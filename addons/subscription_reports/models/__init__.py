@@ -9,4 +9,6 @@ from . import subscription_metric_health_history
 from . import subscription_metric_snapshot
 from . import subscription_metric_snapshot_dimension
 from . import subscription_metric_snapshot_forecast
+from . import subscription_metric_snapshot_revenue
 from . import subscription_metrics
+from . import subscription_revenue_month

@@ -12,3 +12,4 @@ from . import test_dashboard_kpis_tour
 from . import test_quick_ratio_trial_reports
 from . import test_ltv_forecast_reports
 from . import test_metrics_dimensions
+from . import test_revenue_month

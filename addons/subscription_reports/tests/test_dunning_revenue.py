@@ -102,6 +102,7 @@ class TestDunningAndRevenue(BillingCommon):
         self.assertAlmostEqual(sum(rows.mapped("amount")), total, 2)
         self.assertEqual(rows.cycle_id, sub.cycle_id)
         self.assertEqual(rows.user_id, sub.user_id)
+        self.env["subscription.revenue.month"]._update()  # the daily job's
         parts = {r.month_date: r.amount for r in Recognized.search([("move_id", "=", invoice.id)])}
         self.assertEqual(set(parts), {date(2026, 4, 1), date(2026, 5, 1)})
         april = invoice.currency_id.round(total * 16 / 30)
@@ -114,6 +115,7 @@ class TestDunningAndRevenue(BillingCommon):
         rows = Invoiced.search([("subscription_id", "=", sub.id)])
         self.assertEqual(set(rows.mapped("move_type")), {"out_invoice", "out_refund"})
         self.assertAlmostEqual(sum(rows.mapped("amount")), 0.0, 2)
+        self.env["subscription.revenue.month"]._update()
         recognized = Recognized.search([("subscription_id", "=", sub.id)])
         self.assertAlmostEqual(sum(recognized.mapped("amount")), 0.0, 2)
         # The reconciliation agrees: invoiced = posted lines, and each invoice

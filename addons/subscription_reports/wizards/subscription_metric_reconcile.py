@@ -197,7 +197,9 @@ class SubscriptionMetricReconcile(models.TransientModel):
         """4. Invoiced revenue of the range (the report) = the posted product
         lines of subscription invoices and credit notes (read through the
         ORM), invoice by invoice; and each of those invoices is recognised
-        in full over the months of its period."""
+        in full over the months of its period (the revenue per line and
+        month brought up to date first)."""
+        self.env["subscription.revenue.month"].sudo()._update()
         domain = [
             ("company_id", "=", self.company_id.id),
             ("parent_state", "=", "posted"),
