@@ -55,7 +55,10 @@ class SubscriptionRevenueReportMixin(models.AbstractModel):
 class SubscriptionInvoicedRevenueReport(models.Model):
     """Invoiced revenue: one row per product line of a posted subscription
     invoice or credit note, dated by its accounting date, in company
-    currency, net of credit notes (negative)."""
+    currency, net of credit notes (negative). The company and the
+    subscription are left joins (every line has both: a deleted
+    subscription leaves its invoices without one), so that a read without
+    their fields skips them."""
 
     _name = "subscription.invoiced.revenue.report"
     _inherit = "subscription.revenue.report.mixin"
@@ -90,8 +93,8 @@ class SubscriptionInvoicedRevenueReport(models.Model):
                    s.cycle_id, cp.country_id, s.user_id, x.product_id, x.period_start,
                    x.period_end, x.amount
               FROM ({REVENUE_LINES}) x
-              JOIN res_company c ON c.id = x.company_id
-              JOIN subscription_subscription s ON s.id = x.subscription_id
+              LEFT JOIN res_company c ON c.id = x.company_id
+              LEFT JOIN subscription_subscription s ON s.id = x.subscription_id
               LEFT JOIN res_partner cp ON cp.id = s.commercial_partner_id
         """
 
