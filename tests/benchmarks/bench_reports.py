@@ -11,17 +11,24 @@ COPY — then measures:
 * the full history rebuild (``_rebuild_all``), with its memory;
 * a day's snapshot build (``_build_snapshots(today, today)``, what the
   daily job does);
+* the LTV forecast tables' build (per cohort and per customer, as of the
+  last built day);
 * the dashboard (``get_kpis`` over the last 12 months) and each report over
   the last 12 months as a reader (read_group / search_read, as the pivots,
-  graphs and lists do), each the median of 5 runs;
+  graphs and lists do: movements, churn and retention, cohorts, daily
+  metrics, quick ratio, trial conversion, LTV forecast per cohort and per
+  customer, health and its history, NPS, save rate, save offers,
+  win-back), each the median of 5 runs;
 * the slowest single SQL query of those reads, printed with its
   ``EXPLAIN (ANALYZE, BUFFERS)`` on stderr.
 
 With ``--billing`` it also seeds posted invoices (one line, a 30-day
 period) for the billing events of the last 12 months, credit notes for the
 cancellations in them and the payment attempts of every payment failure,
-and times the dunning and revenue reports (invoiced, recognised, deferred)
-the same way; ``--skip-rebuild`` leaves out the snapshot rebuild and the
+builds the revenue per invoice line and month (``subscription.revenue.month``:
+the full build, then the daily job's update after a day of invoicing, and
+its re-run) and times the dunning and revenue reports (invoiced,
+recognised, deferred) the same way; ``--skip-rebuild`` leaves out the snapshot rebuild and the
 reports that read its tables (``bin/bench --only reports --count 100000 --
 --billing --skip-rebuild`` times the views over the billing tables only).
 
@@ -351,6 +358,8 @@ def bench_billing_reads(env, reader, today):
     month_start = start.replace(day=1)
     days = [("date", ">=", start), ("date", "<=", today)]
     months = [("month_date", ">=", month_start), ("month_date", "<=", today)]
+    # The last month end: a balance is read one month end at a time.
+    month_end = today.replace(day=1) - timedelta(days=1)
     user_env = env(user=reader)
     Dunning = user_env["subscription.dunning.report"]
     Invoiced = user_env["subscription.invoiced.revenue.report"]
@@ -378,8 +387,17 @@ def bench_billing_reads(env, reader, today):
         "report_recognized_revenue_pivot": lambda: Recognized.read_group(
             months, ["amount:sum"], ["month_date:month"], lazy=False
         ),
+        "report_recognized_revenue_list": lambda: Recognized.search_read(
+            months, ["month_date", "move_id", "partner_id", "days", "amount"], limit=80
+        ),
         "report_deferred_revenue_pivot": lambda: Deferred.read_group(
             months, ["amount:sum"], ["month_date:month"], lazy=False
+        ),
+        "report_deferred_revenue_by_tier": lambda: Deferred.read_group(
+            [("month_date", "=", month_end)], ["amount:sum"], ["tier_id"], lazy=False
+        ),
+        "report_deferred_revenue_list": lambda: Deferred.search_read(
+            months, ["month_date", "move_id", "partner_id", "recognized", "amount"], limit=80
         ),
     }
     slowest = {"name": None, "seconds": 0}
@@ -474,6 +492,7 @@ def bench_reads(env, reader, today):
             ["date:month", "tier_id", "cycle_id"],
             lazy=False,
         ),
+        **_more_reads(user_env, start, month_start, today),
     }
     slowest = {"name": None, "seconds": 0}
     for name, read in reads.items():
@@ -485,6 +504,106 @@ def bench_reads(env, reader, today):
         if found.get("seconds", 0) > slowest["seconds"]:
             slowest = {"name": name, **found}
     return slowest
+
+
+def _more_reads(user_env, start, month_start, today):
+    """The quick ratio, trial conversion, LTV forecast, health and
+    engagement reports over the last 12 months, as their pivots and lists
+    ask."""
+    months = [("month_date", ">=", month_start), ("month_date", "<=", today)]
+    days = [("date", ">=", start), ("date", "<=", today)]
+    cohorts = [("cohort_date", ">=", month_start), ("cohort_date", "<=", today)]
+    Forecast = user_env["subscription.ltv.forecast.report"]
+    Customers = user_env["subscription.ltv.customer.report"]
+    Health = user_env["subscription.metric.health"]
+    History = user_env["subscription.metric.health.history"]
+    return {
+        "report_quick_ratio": lambda: user_env["subscription.quick.ratio.report"].read_group(
+            [*months, ("dimension", "=", "total")],
+            ["gained_mrr:sum", "lost_mrr:sum", "quick_ratio:avg"],
+            ["month_date:month"],
+            lazy=False,
+        ),
+        "report_trial_conversion": lambda: user_env["subscription.trial.report"].read_group(
+            [("start_date", ">=", start), ("start_date", "<=", today)],
+            [
+                "trial_count:sum",
+                "converted_count:sum",
+                "conversion_rate:avg",
+                "days_to_convert:avg",
+            ],
+            ["start_date:month", "state"],
+            lazy=False,
+        ),
+        "report_ltv_forecast_cohorts_pivot": lambda: Forecast.read_group(
+            cohorts,
+            ["customer_count:sum", "ltv:avg", "ltv_low:avg", "ltv_high:avg"],
+            ["cohort_date:month"],
+            lazy=False,
+        ),
+        "report_ltv_forecast_cohorts_list": lambda: Forecast.search_read(
+            [], ["cohort_date", "customer_count", "arpu", "lifetime", "ltv"], limit=80
+        ),
+        "report_ltv_customers_pivot": lambda: Customers.read_group(
+            cohorts, ["mrr:sum", "revenue:sum", "ltv:sum"], ["cohort_date:month"], lazy=False
+        ),
+        "report_ltv_customers_list": lambda: Customers.search_read(
+            [], ["partner_id", "cohort_date", "mrr", "revenue", "ltv"], limit=80
+        ),
+        "report_health_pivot": lambda: Health.read_group(
+            [], ["score:avg", "mrr:sum"], ["band"], lazy=False
+        ),
+        "report_health_list": lambda: Health.search_read(
+            [], ["subscription_id", "partner_id", "mrr", "score", "band"], limit=80
+        ),
+        "report_health_history": lambda: History.read_group(
+            days, ["score:avg", "mrr:sum"], ["date:month", "band"], lazy=False
+        ),
+        "report_nps": lambda: user_env["subscription.nps.report"].read_group(
+            [("invited_on", ">=", start), ("invited_on", "<=", today)],
+            ["nps:avg", "response_count:sum"],
+            ["invited_on:month"],
+            lazy=False,
+        ),
+        "report_save_rate": lambda: user_env["subscription.save.report"].read_group(
+            days, ["decision_count:sum", "saved_count:sum"], ["reason_id"], lazy=False
+        ),
+        "report_save_offers": lambda: user_env["subscription.save.offer.report"].read_group(
+            days, ["offered_count:sum", "accepted_count:sum"], ["offer_name"], lazy=False
+        ),
+        "report_winback": lambda: user_env["subscription.winback.report"].read_group(
+            days, ["message_count:sum", "won_back_count:sum"], ["date:month"], lazy=False
+        ),
+    }
+
+
+def bench_revenue_table(env, today):
+    """The revenue per invoice line and month: its full build, then the
+    daily job's update after a day of invoicing (the moves dated today,
+    marked as written now)."""
+    cr = env.cr
+    Month = env["subscription.revenue.month"]
+    t0 = time.perf_counter()
+    Month._rebuild()
+    cr.commit()
+    result("reports_revenue_month_rebuild_seconds", round(time.perf_counter() - t0, 2))
+    cr.execute("ANALYZE subscription_revenue_month")
+    cr.execute("SELECT COUNT(*) FROM subscription_revenue_month")
+    result("reports_rows_subscription_revenue_month", cr.fetchone()[0])
+    cr.execute(
+        "UPDATE account_move SET write_date = now() AT TIME ZONE 'UTC' WHERE date = %s",
+        [today - timedelta(days=1)],
+    )
+    cr.commit()
+    t0 = time.perf_counter()
+    moves = Month._update()
+    cr.commit()
+    result("reports_revenue_month_day_update_seconds", round(time.perf_counter() - t0, 2))
+    result("reports_revenue_month_day_update_moves", moves)
+    t0 = time.perf_counter()
+    Month._update()
+    cr.commit()
+    result("reports_revenue_month_rerun_seconds", round(time.perf_counter() - t0, 2))
 
 
 def main():
@@ -531,6 +650,7 @@ def main():
             print(f"seeded billing in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
             for name, value in counts.items():
                 result(f"reports_seeded_{name}", value)
+            bench_revenue_table(env, today)
         if args.skip_rebuild:
             reader = _bench_reader(env)
             cr.commit()
@@ -559,6 +679,13 @@ def main():
         Snapshot._build_snapshots(today, today)
         cr.commit()
         result("reports_day_build_seconds", round(time.perf_counter() - t0, 2))
+        t0 = time.perf_counter()
+        env["subscription.ltv.forecast.report"]._build_all()
+        cr.commit()
+        result("reports_ltv_forecast_build_seconds", round(time.perf_counter() - t0, 2))
+        for table in ("subscription_ltv_forecast_report", "subscription_ltv_customer_report"):
+            cr.execute(f"SELECT COUNT(*) FROM {table}")  # pylint: disable=sql-injection
+            result(f"reports_rows_{table}", cr.fetchone()[0])
         reader = _bench_reader(env)
         cr.commit()
         slowest = bench_reads(env, reader, today)
