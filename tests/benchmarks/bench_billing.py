@@ -21,7 +21,11 @@ succeeds — and measures, each printed as ``RESULT <name> <value>``:
   (``_cron_process_due`` called with a commit after each call until nothing
   remains, then ``_cron_process_attempts`` likewise): invoice created,
   posted, charged, reconciled, events logged. ``overhead_vs_floor`` is its
-  time over the floor's for the same N.
+  time over the floor's for the same N;
+* the lean floor: the floor with field tracking and notifications kept out
+  and the payments of each charge batch created, posted and reconciled in
+  one pass (bare batched Odoo, the fastest Odoo itself goes):
+  ``overhead_vs_lean_floor`` is the renewal's time over it.
 
     python tests/benchmarks/bench_billing.py -c odoo.conf -d DB --count 10000 \
         [--oca-count 2000] [--oca-db-prefix PREFIX] [--oca-template DB] [--skip-oca]
@@ -540,6 +544,113 @@ def bench_floor(env, data, count, company, provider):
     return total
 
 
+LEAN_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
+def bench_lean_floor(env, data, count, company, provider):
+    """The floor done as lean as bare Odoo allows: the same invoices,
+    transactions and payments with field tracking and notifications kept out,
+    and the payments of each charge batch created, posted and reconciled in
+    one pass (Odoo's own models and methods, no subscription code)."""
+    env = env(context=dict(env.context, **LEAN_CONTEXT))
+    cr = env.cr
+    Move = env["account.move"]
+    Tx = env["payment.transaction"]
+    Payment = env["account.payment"]
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    )
+    bank = provider.journal_id
+    method_line = bank.inbound_payment_method_line_ids.filtered(
+        lambda line: line.payment_provider_id == provider
+    )
+    token_ids = data["token_ids"]
+    today = date.today()
+    env.invalidate_all()
+    move_ids = []
+    with Phase("lean_floor_invoice") as invoicing:
+        for offset in range(0, count, FLOOR_BATCH):
+            moves = Move.create(
+                [
+                    _floor_invoice_values(data, journal, company, i, today)
+                    for i in range(offset, min(offset + FLOOR_BATCH, count))
+                ]
+            )
+            moves.action_post()
+            move_ids += moves.ids
+            cr.commit()
+            env.invalidate_all()
+    with Phase("lean_floor_charge") as charge:
+        for offset in range(0, count, FLOOR_CHARGE_BATCH):
+            moves = Move.browse(move_ids[offset : offset + FLOOR_CHARGE_BATCH])
+            txs = Tx
+            for index, move in enumerate(moves):
+                txs |= Tx.create(
+                    {
+                        "provider_id": provider.id,
+                        "payment_method_id": data["payment_method"].id,
+                        "reference": f"LEAN-{move.id}",
+                        "amount": move.amount_residual,
+                        "currency_id": move.currency_id.id,
+                        "partner_id": move.partner_id.id,
+                        "token_id": token_ids[(offset + index) % len(token_ids)],
+                        "operation": "offline",
+                        "invoice_ids": [(6, 0, move.ids)],
+                    }
+                )
+            for tx in txs:
+                tx._send_payment_request()
+            payments = Payment.create(
+                [
+                    {
+                        "amount": tx.amount,
+                        "payment_type": "inbound",
+                        "currency_id": tx.currency_id.id,
+                        "partner_id": tx.partner_id.commercial_partner_id.id,
+                        "partner_type": "customer",
+                        "journal_id": bank.id,
+                        "company_id": company.id,
+                        "payment_method_line_id": method_line.id,
+                        "payment_token_id": tx.token_id.id,
+                        "payment_transaction_id": tx.id,
+                        "memo": tx.reference,
+                        "invoice_ids": tx.invoice_ids,
+                    }
+                    for tx in txs
+                ]
+            )
+            payments.action_post()
+            plan = []
+            for tx, payment in zip(txs, payments, strict=True):
+                tx.payment_id = payment
+                account = payment.destination_account_id
+                plan.append(
+                    (payment.move_id.line_ids + tx.invoice_ids.line_ids).filtered(
+                        lambda line, account=account: (
+                            line.account_id == account and not line.reconciled
+                        )
+                    )
+                )
+            env["account.move.line"]._reconcile_plan(plan)
+            txs.is_post_processed = True
+            cr.commit()
+            env.invalidate_all()
+    cr.execute(
+        "SELECT count(*) FROM account_move WHERE id = ANY(%s) AND state = 'posted' "
+        "AND payment_state IN ('paid', 'in_payment')",
+        [move_ids],
+    )
+    paid = cr.fetchone()[0]
+    if paid != count:
+        raise SystemExit(f"lean floor: {paid} of {count} invoices paid")
+    total = invoicing.seconds + charge.seconds
+    result("lean_floor_seconds", round(total, 2))
+    result("lean_floor_invoices_per_second", round(count / total, 1))
+    result("lean_floor_invoice_queries_per_invoice", round(invoicing.queries / count, 1))
+    result("lean_floor_charge_queries_per_invoice", round(charge.queries / count, 1))
+    return total
+
+
 # --------------------------------------------------------------- real job
 
 
@@ -571,15 +682,16 @@ def bench_renewal(env, data, count):
     precise_peak = reset_peak_rss()
     rss_before = rss_mb()
     due_calls, attempt_calls = [], []
-    with Phase("renewal_invoice") as invoicing:
+    with Phase("renewal_renew") as renewing:
         run_cron(env, Sub._cron_process_due, due_calls)
+    with Phase("renewal_invoice") as invoicing:
         # The periods the renewals started: invoiced by their own job.
         run_cron(env, env["subscription.billing.period"]._cron_invoice_periods, due_calls)
     with Phase("renewal_charge") as charging:
         run_cron(env, Attempt._cron_process_attempts, attempt_calls)
     peak = peak_rss_mb()
-    elapsed = invoicing.seconds + charging.seconds
-    queries = invoicing.queries + charging.queries
+    elapsed = renewing.seconds + invoicing.seconds + charging.seconds
+    queries = renewing.queries + invoicing.queries + charging.queries
     ids = bench_subscription_ids(env, data)
     cr.execute(
         """
@@ -604,9 +716,11 @@ def bench_renewal(env, data, count):
         )
     result("renewal_invoices", count)
     result("renewal_seconds", round(elapsed, 2))
+    result("renewal_renew_seconds", round(renewing.seconds, 2))
     result("renewal_invoice_seconds", round(invoicing.seconds, 2))
     result("renewal_charge_seconds", round(charging.seconds, 2))
     result("renewal_invoices_per_second", round(count / elapsed, 1))
+    result("renewal_renew_queries_per_invoice", round(renewing.queries / count, 1))
     result("renewal_invoice_queries_per_invoice", round(invoicing.queries / count, 1))
     result("renewal_charge_queries_per_invoice", round(charging.queries / count, 1))
     result("renewal_queries_per_invoice", round(queries / count, 1))
@@ -646,6 +760,17 @@ def main():
     )
     parser.add_argument("--skip-oca", action="store_true")
     parser.add_argument(
+        "--loop-charges",
+        type=int,
+        default=400,
+        help="charges of the Stripe charging-loop benchmark, shared by the pool sizes "
+        "(bench_charge_loop.py; default 400, 0 skips it)",
+    )
+    parser.add_argument("--loop-sizes", default="1,8", help="pool sizes (default 1,8)")
+    parser.add_argument(
+        "--loop-delay", type=float, default=0.3, help="fake Stripe's answer time (default 0.3 s)"
+    )
+    parser.add_argument(
         "--profile",
         default=None,
         metavar="DIR",
@@ -683,6 +808,23 @@ def main():
             bench_oca(args, suite_speed)
         floor_seconds = bench_floor(env, data, args.count, company, provider)
         result("overhead_vs_floor", round(renewal_seconds / floor_seconds, 2))
+        lean_seconds = bench_lean_floor(env, data, args.count, company, provider)
+        result("overhead_vs_lean_floor", round(renewal_seconds / lean_seconds, 2))
+        if args.loop_charges:
+            sys.path.insert(0, str(HERE))
+            from bench_charge_loop import bench_charge_loop
+
+            sizes = [int(size) for size in args.loop_sizes.split(",")]
+            bench_charge_loop(
+                env,
+                data,
+                company,
+                provider,
+                bench_subscription_ids(env, data, limit=min(args.loop_charges, args.count)),
+                sizes,
+                args.loop_delay,
+                (run_cron, Phase, _floor_invoice_values),
+            )
     result("load_average_1min_end", round(os.getloadavg()[0], 2))
 
 
