@@ -18,9 +18,15 @@ COPY — then measures:
   graphs and lists do: movements, churn and retention, cohorts, daily
   metrics, quick ratio, trial conversion, LTV forecast per cohort and per
   customer, health and its history, NPS, save rate, save offers,
-  win-back), each the median of 5 runs;
+  win-back) and the engagement KPIs alone, each the median of 5 runs;
 * the slowest single SQL query of those reads, printed with its
   ``EXPLAIN (ANALYZE, BUFFERS)`` on stderr.
+
+When subscription_engagement is installed (``bin/bench`` installs it when
+the suite has it) it also seeds, over that ledger, what the engagement
+rules and customers would have written (``bench_reports_engagement.py``):
+NPS invitations and answers, cancellation reasons, save offers shown and
+taken, win-back messages; else the engagement reports read nothing.
 
 With ``--billing`` it also seeds posted invoices (one line, a 30-day
 period) for the billing events of the last 12 months, credit notes for the
@@ -45,6 +51,8 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+
+from bench_reports_engagement import engagement_installed, seed_engagement
 
 
 def peak_rss_mb():
@@ -574,6 +582,10 @@ def _more_reads(user_env, start, month_start, today):
         "report_winback": lambda: user_env["subscription.winback.report"].read_group(
             days, ["message_count:sum", "won_back_count:sum"], ["date:month"], lazy=False
         ),
+        # Also inside dashboard_kpis: alone, the share of the engagement views.
+        "dashboard_engagement_kpis": lambda: user_env["subscription.engagement.kpis"]._kpis(
+            user_env.company, start, today
+        ),
     }
 
 
@@ -643,6 +655,11 @@ def main():
         )
         result("reports_subscriptions", args.count)
         result("reports_events", events)
+        if engagement_installed(env):
+            t0 = time.perf_counter()
+            for name, value in seed_engagement(env, today).items():
+                result(f"reports_seeded_{name}", value)
+            print(f"seeded engagement in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         if args.billing:
             t0 = time.perf_counter()
             counts = seed_billing(env, billing, today)
