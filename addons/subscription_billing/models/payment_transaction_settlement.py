@@ -135,6 +135,5 @@ class PaymentTransaction(models.Model):
             "payment_transaction_id": self.id,
             "memo": f"{self.reference} - {self.partner_id.display_name or ''} - "
             f"{self.provider_reference or ''}",
-            "write_off_line_vals": [],
             "invoice_ids": self.invoice_ids,
         }

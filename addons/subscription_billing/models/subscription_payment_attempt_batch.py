@@ -196,17 +196,26 @@ class SubscriptionPaymentAttempt(models.Model):
         """Send the generic providers' requests one by one (they use the
         ORM), then post-process the confirmed transactions of the chunk in
         one batch (``payment_transaction_settlement.py``), which records the
-        attempts' outcomes."""
+        attempts' outcomes. The messages the providers post on the invoices
+        while sending (request sent, transaction confirmed) are collected and
+        logged together, as the settlement's are."""
         sent = self.browse()
+        messages = []
         for attempt in self:
             tx = attempt.transaction_id
+            told = []  # kept only when the request's savepoint holds
             try:
                 with self.env.cr.savepoint():
                     if tx.state == "draft":
-                        tx._send_payment_request()
+                        tx.with_context(
+                            subscription_collect_messages=(frozenset(tx.ids), told)
+                        )._send_payment_request()
                 sent |= attempt
+                messages += told
             except Exception as error:  # noqa: BLE001
                 attempt._record_exception(error, sent=True)
+        if messages:
+            sent.transaction_id._subscription_log_collected(messages)
         final = sent.transaction_id.filtered(
             lambda tx: tx.state in ("done", "cancel", "error") and not tx.is_post_processed
         )

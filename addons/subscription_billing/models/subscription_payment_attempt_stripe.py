@@ -287,6 +287,5 @@ class SubscriptionPaymentAttempt(models.Model):
             "payment_method_line_id": journal._get_available_payment_method_lines("inbound")[:1].id,
             "destination_account_id": receivable.account_id.id
             or invoice.commercial_partner_id.property_account_receivable_id.id,
-            "write_off_line_vals": [],
             "invoice_ids": [fields.Command.set(invoice.ids)],
         }
