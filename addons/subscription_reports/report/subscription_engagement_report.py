@@ -162,7 +162,7 @@ class SubscriptionNpsReport(models.Model):
         planner expect a hundredth of the answers, and look the subscription
         up answer by answer) and an index on the day of invitation (its
         statistics give the planner the rows of a date range)."""
-        super().init()
+        result = super().init()
         if self._view_variant() == "engagement":
             self.env.cr.execute(
                 SQL(
@@ -170,6 +170,7 @@ class SubscriptionNpsReport(models.Model):
                     " ON survey_user_input (((create_date)::date))"
                 )
             )
+        return result
 
 
 class SubscriptionSaveReport(models.Model):
@@ -367,7 +368,7 @@ class SubscriptionWinbackReport(models.Model):
         """Indexes for the messages of an occasion and a range of days (the
         log holds every message sent) and for the reactivations of a
         subscription (the return of each message)."""
-        super().init()
+        result = super().init()
         if self._view_variant() == "engagement":
             self.env.cr.execute(
                 SQL(
@@ -382,6 +383,7 @@ class SubscriptionWinbackReport(models.Model):
                     " WHERE event_type = 'reactivated'"
                 )
             )
+        return result
 
 
 class SubscriptionEngagementKpis(models.AbstractModel):
