@@ -26,6 +26,7 @@ from . import subscription_subscription_crm
 from . import subscription_subscription_cross_sell
 from . import subscription_subscription_feedback
 from . import subscription_subscription_retention
+from . import subscription_subscription_renewal
 from . import subscription_subscription_survey
 from . import subscription_subscription_winback
 from . import survey_nps

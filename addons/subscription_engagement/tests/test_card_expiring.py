@@ -16,14 +16,18 @@ class TestCardExpiring(EngagementCommon):
         if provider.company_id != self.company:
             provider = provider.copy({"company_id": self.company.id})
         provider.write({"state": "test", "allow_tokenization": True})
-        self.token = self.env["payment.token"].sudo().create(
-            {
-                "provider_id": provider.id,
-                "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
-                "partner_id": self.customer.id,
-                "payment_details": "4242",
-                "provider_ref": "card-expiring-test",
-            }
+        self.token = (
+            self.env["payment.token"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
+                    "partner_id": self.customer.id,
+                    "payment_details": "4242",
+                    "provider_ref": "card-expiring-test",
+                }
+            )
         )
         self.sub = self._started_subscription(on=date(2026, 1, 1), payment_token_id=self.token.id)
         self.template = self.env.ref("subscription_engagement.mail_template_card_expiring")

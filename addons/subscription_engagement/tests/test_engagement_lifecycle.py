@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date, datetime
+from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
+from odoo.tools import mute_logger
 
 from .common import EngagementCommon
 
@@ -106,6 +108,51 @@ class TestEngagementLifecycle(EngagementCommon):
         self.assertEqual(sub.current_period_start, date(2026, 3, 1))
         self.assertEqual(self._count(sub, "first_renewal"), 1)
         self.assertEqual(len(self._mails(sub, self.tmpl["first_renewal"])), 1)
+
+    def test_renewal_batch_sends_its_messages_together(self):
+        """The engine's batch renders the first-renewal template once for
+        all its renewals; a subscription whose renewal fails (rolled back)
+        gets no message, and the others still renew and get theirs."""
+        subs = self.Sub.browse()
+        for _i in range(3):
+            subs |= self._started_subscription(on=date(2026, 1, 1))
+        broken = subs[1]
+        template = self.tmpl["first_renewal"]
+        Template = type(self.env["mail.template"])
+        Sub = type(self.Sub)
+        send_mail_batch, renew = Template.send_mail_batch, Sub._renew
+        calls = []
+
+        def counting_send(template_self, res_ids, *args, **kwargs):
+            if template_self == template:
+                calls.append(list(res_ids))
+            return send_mail_batch(template_self, res_ids, *args, **kwargs)
+
+        def failing_renew(sub, on_date):
+            events = renew(sub, on_date)  # the event and its automation ran
+            if sub == broken:
+                raise ValueError("renewal broke after its event")
+            return events
+
+        with (
+            patch.object(Template, "send_mail_batch", counting_send),
+            patch.object(Sub, "_renew", failing_renew),
+            mute_logger("odoo.addons.subscription_core.models.subscription_subscription_renewal"),
+            freeze_time("2026-02-01"),
+        ):
+            self.Sub._cron_process_due()
+        self.assertEqual(sorted(map(sorted, calls)), [sorted((subs - broken).ids)], "one batch")
+        for sub in subs - broken:
+            self.assertEqual(sub.current_period_start, date(2026, 2, 1))
+            self.assertEqual(len(self._mails(sub, template)), 1)
+        self.assertTrue(broken.process_error)
+        self.assertEqual(broken.current_period_start, date(2026, 1, 1))
+        self.assertFalse(self._logs(broken, "first_renewal"))
+        self.assertFalse(self._mails(broken, template))
+        # The next day's run renews it (both periods) and thanks it once.
+        with freeze_time("2026-03-01"):
+            self.Sub._cron_process_due()
+        self.assertEqual(len(self._mails(broken, template)), 1)
 
     def test_plan_change_confirmed_per_change(self):
         sub = self._started_subscription(on=date(2026, 1, 1))
