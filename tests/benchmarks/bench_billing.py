@@ -463,6 +463,32 @@ def _floor_invoice_values(data, journal, company, index, today):
     }
 
 
+def _floor_transactions(Tx, moves, data, provider, offset, prefix):
+    """A demo transaction per invoice of ``moves`` (the ``offset``-th of
+    the run first), its payment request sent: the floors' charges."""
+    token_ids = data["token_ids"]
+    # One create per transaction: payment's _check_token_is_active
+    # constraint reads token_id on the whole recordset (singletons only).
+    txs = Tx
+    for index, move in enumerate(moves):
+        txs |= Tx.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": data["payment_method"].id,
+                "reference": f"{prefix}-{move.id}",
+                "amount": move.amount_residual,
+                "currency_id": move.currency_id.id,
+                "partner_id": move.partner_id.id,
+                "token_id": token_ids[(offset + index) % len(token_ids)],
+                "operation": "offline",
+                "invoice_ids": [(6, 0, move.ids)],
+            }
+        )
+    for tx in txs:
+        tx._send_payment_request()
+    return txs
+
+
 def bench_floor(env, data, count, company, provider):
     """Bare accounting work for ``count`` invoices, no subscription logic:
     batched create, batched post, then a charge through payment_demo and its
@@ -473,7 +499,6 @@ def bench_floor(env, data, count, company, provider):
     journal = env["account.journal"].search(
         [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
     )
-    token_ids = data["token_ids"]
     today = date.today()
     env.invalidate_all()
 
@@ -499,25 +524,7 @@ def bench_floor(env, data, count, company, provider):
     with Phase("floor_charge") as charge:
         for offset in range(0, count, FLOOR_CHARGE_BATCH):
             moves = Move.browse(move_ids[offset : offset + FLOOR_CHARGE_BATCH])
-            # One create per transaction: payment's _check_token_is_active
-            # constraint reads token_id on the whole recordset (singletons only).
-            txs = Tx
-            for index, move in enumerate(moves):
-                txs |= Tx.create(
-                    {
-                        "provider_id": provider.id,
-                        "payment_method_id": data["payment_method"].id,
-                        "reference": f"FLOOR-{move.id}",
-                        "amount": move.amount_residual,
-                        "currency_id": move.currency_id.id,
-                        "partner_id": move.partner_id.id,
-                        "token_id": token_ids[(offset + index) % len(token_ids)],
-                        "operation": "offline",
-                        "invoice_ids": [(6, 0, move.ids)],
-                    }
-                )
-            for tx in txs:
-                tx._send_payment_request()
+            txs = _floor_transactions(Tx, moves, data, provider, offset, "FLOOR")
             txs._post_process()
             cr.commit()
             env.invalidate_all()
@@ -564,7 +571,6 @@ def bench_lean_floor(env, data, count, company, provider):
     method_line = bank.inbound_payment_method_line_ids.filtered(
         lambda line: line.payment_provider_id == provider
     )
-    token_ids = data["token_ids"]
     today = date.today()
     env.invalidate_all()
     move_ids = []
@@ -583,23 +589,7 @@ def bench_lean_floor(env, data, count, company, provider):
     with Phase("lean_floor_charge") as charge:
         for offset in range(0, count, FLOOR_CHARGE_BATCH):
             moves = Move.browse(move_ids[offset : offset + FLOOR_CHARGE_BATCH])
-            txs = Tx
-            for index, move in enumerate(moves):
-                txs |= Tx.create(
-                    {
-                        "provider_id": provider.id,
-                        "payment_method_id": data["payment_method"].id,
-                        "reference": f"LEAN-{move.id}",
-                        "amount": move.amount_residual,
-                        "currency_id": move.currency_id.id,
-                        "partner_id": move.partner_id.id,
-                        "token_id": token_ids[(offset + index) % len(token_ids)],
-                        "operation": "offline",
-                        "invoice_ids": [(6, 0, move.ids)],
-                    }
-                )
-            for tx in txs:
-                tx._send_payment_request()
+            txs = _floor_transactions(Tx, moves, data, provider, offset, "LEAN")
             payments = Payment.create(
                 [
                     {

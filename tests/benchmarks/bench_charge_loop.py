@@ -77,7 +77,9 @@ def _prepare(env, data, company, provider, subscription_ids, invoice_values):
         ]
     )
     moves.action_post()
-    now = env.cr.now()
+    # Whole seconds, as the charging job's clock (fields.Datetime.now()):
+    # an attempt due later in the same second would wait for the next run.
+    now = env.cr.now().replace(microsecond=0)
     for sub, move in zip(subs, moves, strict=True):
         sub._schedule_payment_attempt(move, now, trigger=False)
     env.cr.commit()
