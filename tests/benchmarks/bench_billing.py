@@ -463,6 +463,18 @@ def _floor_invoice_values(data, journal, company, index, today):
     }
 
 
+def _check_all_paid(cr, move_ids, label):
+    """Stop the benchmark unless every invoice of ``move_ids`` is posted and paid."""
+    cr.execute(
+        "SELECT count(*) FROM account_move WHERE id = ANY(%s) AND state = 'posted' "
+        "AND payment_state IN ('paid', 'in_payment')",
+        [move_ids],
+    )
+    paid = cr.fetchone()[0]
+    if paid != len(move_ids):
+        raise SystemExit(f"{label}: {paid} of {len(move_ids)} invoices paid")
+
+
 def _floor_transactions(Tx, moves, data, provider, offset, prefix):
     """A demo transaction per invoice of ``moves`` (the ``offset``-th of
     the run first), its payment request sent: the floors' charges."""
@@ -529,14 +541,7 @@ def bench_floor(env, data, count, company, provider):
             cr.commit()
             env.invalidate_all()
 
-    cr.execute(
-        "SELECT count(*) FROM account_move WHERE id = ANY(%s) AND state = 'posted' "
-        "AND payment_state IN ('paid', 'in_payment')",
-        [move_ids],
-    )
-    paid = cr.fetchone()[0]
-    if paid != count:
-        raise SystemExit(f"floor: {paid} of {count} invoices paid")
+    _check_all_paid(cr, move_ids, "floor")
     phases = {"create": create, "post": post, "charge": charge}
     total = sum(phase.seconds for phase in phases.values())
     result("floor_invoices", count)
@@ -625,14 +630,7 @@ def bench_lean_floor(env, data, count, company, provider):
             txs.is_post_processed = True
             cr.commit()
             env.invalidate_all()
-    cr.execute(
-        "SELECT count(*) FROM account_move WHERE id = ANY(%s) AND state = 'posted' "
-        "AND payment_state IN ('paid', 'in_payment')",
-        [move_ids],
-    )
-    paid = cr.fetchone()[0]
-    if paid != count:
-        raise SystemExit(f"lean floor: {paid} of {count} invoices paid")
+    _check_all_paid(cr, move_ids, "lean floor")
     total = invoicing.seconds + charge.seconds
     result("lean_floor_seconds", round(total, 2))
     result("lean_floor_invoices_per_second", round(count / total, 1))

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-from collections import defaultdict
 
 from odoo import api, models
 
@@ -38,11 +37,6 @@ class SubscriptionEvent(models.Model):
         )
 
     @api.model
-    def _engagement_new_deferred(self):
-        """An empty collection for ``DEFER_KEY``."""
-        return defaultdict(list)
-
-    @api.model
     def _engagement_send_deferred(self, deferred):
         """Send the messages collected in ``deferred`` for the events that
         still exist (a subscription whose renewal failed had its events
@@ -52,9 +46,9 @@ class SubscriptionEvent(models.Model):
         env = self.env(context={k: v for k, v in self.env.context.items() if k != DEFER_KEY})
         for (occasion, template_id, once, marketing), ids in deferred.items():
             events = env["subscription.event"].browse(ids).exists()
-            template = env["mail.template"].browse(template_id)
             if not events:
                 continue
+            template = env["mail.template"].browse(template_id)
             try:
                 with env.cr.savepoint():
                     events._engagement_send(occasion, template, once=once, marketing=marketing)

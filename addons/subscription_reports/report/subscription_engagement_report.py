@@ -49,6 +49,10 @@ class SubscriptionEngagementReportMixin(models.AbstractModel):
         ]
         return SQL("SELECT %s WHERE false", SQL(", ").join(columns))
 
+    #: ``CREATE INDEX IF NOT EXISTS`` statements on engagement's tables that
+    #: the view's queries need, run when the view reads them.
+    _engagement_indexes = ()
+
     @api.model
     def _view_variant(self):
         return "engagement" if engagement_installed(self.env) else "empty"
@@ -63,6 +67,9 @@ class SubscriptionEngagementReportMixin(models.AbstractModel):
             SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), query)
         )
         self.env.cr.execute(SQL("COMMENT ON VIEW %s IS %s", SQL.identifier(self._table), variant))
+        if variant == "engagement":
+            for statement in self._engagement_indexes:
+                self.env.cr.execute(SQL(statement))
 
     def _register_hook(self):
         """Rebuild the view when engagement came or went since it was built
@@ -157,20 +164,14 @@ class SubscriptionNpsReport(models.Model):
                AND NOT COALESCE(ui.test_entry, false)
         """
 
-    def init(self):
-        """The NPS surveys as a list (a join to the few surveys made the
-        planner expect a hundredth of the answers, and look the subscription
-        up answer by answer) and an index on the day of invitation (its
-        statistics give the planner the rows of a date range)."""
-        result = super().init()
-        if self._view_variant() == "engagement":
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS survey_user_input_create_day_idx"
-                    " ON survey_user_input (((create_date)::date))"
-                )
-            )
-        return result
+    # The NPS surveys are taken as a list in the query (a join to the few
+    # surveys made the planner expect a hundredth of the answers and look the
+    # subscription up answer by answer); the index on the day of invitation
+    # gives the planner the rows of a date range.
+    _engagement_indexes = (
+        "CREATE INDEX IF NOT EXISTS survey_user_input_create_day_idx"
+        " ON survey_user_input (((create_date)::date))",
+    )
 
 
 class SubscriptionSaveReport(models.Model):
@@ -364,26 +365,16 @@ class SubscriptionWinbackReport(models.Model):
              WHERE log.occasion = 'winback'
         """
 
-    def init(self):
-        """Indexes for the messages of an occasion and a range of days (the
-        log holds every message sent) and for the reactivations of a
-        subscription (the return of each message)."""
-        result = super().init()
-        if self._view_variant() == "engagement":
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS subscription_engagement_log_occasion_day_idx"
-                    " ON subscription_engagement_log (occasion, ((date)::date))"
-                )
-            )
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS subscription_event_reactivated_idx"
-                    " ON subscription_event (subscription_id, effective_date)"
-                    " WHERE event_type = 'reactivated'"
-                )
-            )
-        return result
+    # The messages of an occasion and a range of days (the log holds every
+    # message sent) and the reactivations of a subscription (the return of
+    # each message).
+    _engagement_indexes = (
+        "CREATE INDEX IF NOT EXISTS subscription_engagement_log_occasion_day_idx"
+        " ON subscription_engagement_log (occasion, ((date)::date))",
+        "CREATE INDEX IF NOT EXISTS subscription_event_reactivated_idx"
+        " ON subscription_event (subscription_id, effective_date)"
+        " WHERE event_type = 'reactivated'",
+    )
 
 
 class SubscriptionEngagementKpis(models.AbstractModel):
