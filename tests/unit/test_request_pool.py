@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from subscription_billing_tools import request_pool
-from subscription_billing_tools.request_pool import Outcome, RateLimiter, run_requests
+from subscription_billing_tools.request_pool import Outcome, RateLimiter, RequestPool, run_requests
 
 
 class Gauge:
@@ -328,3 +328,87 @@ def test_property_rate_limiter_never_exceeds_rate_plus_burst(rate, burst, gaps):
         for j in range(i, len(starts)):
             window = starts[j] - first
             assert j - i + 1 <= burst + window * rate + 1e-6
+
+
+# --------------------------------------------------- a pool shared by chunks
+
+
+def test_submit_returns_while_the_requests_run():
+    """The caller goes on (records the previous chunk) while a submit's
+    requests are under way: here the request waits for the caller."""
+    released = threading.Event()
+    with RequestPool(size=2) as pool:
+        pending = pool.submit([("a", lambda: released.wait(5))])
+        released.set()  # only reachable if submit did not wait for "a"
+        assert pending.results() == {"a": ("ok", True)}
+
+
+def test_bound_holds_across_submits():
+    gauge = Gauge(hold=0.01)
+    with RequestPool(size=3) as pool:
+        first = pool.submit([(i, gauge.request(i)) for i in range(9)])
+        second = pool.submit([(i, gauge.request(i)) for i in range(9, 18)])
+        assert second.results() == {i: ("ok", i * 10) for i in range(9, 18)}
+        assert first.results() == {i: ("ok", i * 10) for i in range(9)}
+    assert gauge.peak <= 3
+    assert len(gauge.threads) <= 3
+
+
+def test_rate_limit_holds_across_submits():
+    fake = FakeTime()
+    starts = []
+
+    def request(i):
+        def call():
+            starts.append(fake.clock())
+            return i
+
+        return call
+
+    with RequestPool(size=1, rate_limit=10, clock=fake.clock, sleep=fake.sleep) as pool:
+        for chunk in range(3):
+            pool.submit([(i, request(i)) for i in range(chunk * 2, chunk * 2 + 2)]).results()
+    gaps = [round(b - a, 6) for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps == [0.1] * 5, "the spacing goes on from one submit to the next"
+
+
+def test_pool_of_one_runs_in_the_calling_thread_at_submit():
+    caller = threading.get_ident()
+    seen = []
+    with RequestPool(size=1) as pool:
+        pending = pool.submit(
+            [(i, lambda i=i: seen.append((i, threading.get_ident()))) for i in range(3)]
+        )
+        assert seen == [(0, caller), (1, caller), (2, caller)], "done before submit returned"
+        assert list(pending.results()) == [0, 1, 2]
+
+
+def test_leaving_on_an_exception_cancels_what_has_not_started():
+    started = []
+    release = threading.Event()
+
+    def request(i):
+        def call():
+            started.append(i)
+            release.wait(5)
+            return i
+
+        return call
+
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="phase 2 failed"):
+        with RequestPool(size=2) as pool:
+            pool.submit([(i, request(i)) for i in range(10)])
+            while len(started) < 2:
+                time.sleep(0.001)
+            release.set()
+            raise RuntimeError("phase 2 failed")
+    assert len(started) < 10, "the requests not started were dropped"
+    assert threading.active_count() == before, "the threads were stopped"
+
+
+def test_bad_pool_refused():
+    with pytest.raises(ValueError, match="pool size"):
+        RequestPool(size=0)
+    with RequestPool(size=2) as pool, pytest.raises(ValueError):
+        pool.submit([("a", 1)])

@@ -10,16 +10,24 @@ two committed phases:
    its ``payment.transaction`` created. The chunk is committed before any
    request leaves: a crash from then on leaves attempts *processing*, which
    the job takes again once stale and resolves with the same key.
-2. **Requests**: the direct Stripe requests of the chunk go out in parallel
-   through ``tools/request_pool.py`` (the company's *Parallel Charge
-   Requests* and *Charge Requests per Second*); the threads get plain values
-   and touch no database. Generic providers' requests
-   (``payment.transaction._send_payment_request``) use the ORM and are sent
-   one after the other.
+2. **Requests**: the direct Stripe requests of the chunk are handed to the
+   company's request pool (``tools/request_pool.py``: *Parallel Charge
+   Requests* and *Charge Requests per Second*, one pool per company for the
+   whole call, so that the bound and the rate hold across chunks); the
+   threads get plain values and touch no database. Generic providers'
+   requests (``payment.transaction._send_payment_request``) use the ORM and
+   are sent one after the other.
 3. **Phase 2**: every outcome recorded; the successful charges of the chunk
    settled together (one payment create, one post, one reconciliation pass:
    ``account.payment._subscription_settle``), each attempt's bookkeeping in
    its own savepoint; then committed.
+
+The chunks are pipelined: while the Stripe requests of chunk *k* are out,
+the job records chunk *k - 1* (phase 2, committed), and the next call of the
+loop prepares chunk *k + 1* (phase 1, committed) — the database work and
+the provider's latency overlap, and each chunk still has its two committed
+phases in order. With a pool of one there is no overlap (the requests run in
+the job's thread when handed over).
 
 Attempts already *processing* (stale: a pending provider, a lost answer, a
 crashed worker) are resolved one at a time under their row lock, both phases
@@ -71,19 +79,37 @@ class SubscriptionPaymentAttempt(models.Model):
         self = self.sudo().with_context(tracking_disable=True)
         done = 0
         seen = []
-        while done < batch_size and not (done and time.monotonic() >= deadline):
-            chunk = self._lock_due(now, min(chunk_size, batch_size - done), exclude_ids=seen)
-            if not chunk:
-                break
-            seen.extend(chunk.ids)
-            chunk._charge_chunk(commit)
-            done += len(chunk)
+        pools = {}  # company id -> request_pool.RequestPool, for the whole call
+        failed = True
+        try:
+            finish_previous = None
+            while done < batch_size and not (done and time.monotonic() >= deadline):
+                chunk = self._lock_due(now, min(chunk_size, batch_size - done), exclude_ids=seen)
+                if not chunk:
+                    break
+                seen.extend(chunk.ids)
+                finish = chunk._charge_chunk(commit, pools)
+                if finish_previous:
+                    finish_previous()
+                finish_previous = finish
+                done += len(chunk)
+            if finish_previous:
+                finish_previous()
+            failed = False
+        finally:
+            # On a failure, the requests not started are dropped: their
+            # attempts stay processing and go out again with their keys.
+            for pool in pools.values():
+                pool.close(cancel=failed)
         remaining = self.search_count(self._get_due_domain(now))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return {"done": done, "remaining": remaining}
 
-    def _charge_chunk(self, commit):
-        """Charge the locked attempts ``self`` (see the module doc)."""
+    def _charge_chunk(self, commit, pools):
+        """Charge the locked attempts ``self`` (see the module doc): phase 1
+        committed, the Stripe requests handed to the pools, the generic
+        providers' charged one by one. Returns the callable that waits for
+        the Stripe outcomes, records them (phase 2) and commits."""
         resumed = self.filtered(lambda attempt: attempt.state == "processing")
         to_send = self.browse()
         for attempt in self - resumed:
@@ -98,11 +124,16 @@ class SubscriptionPaymentAttempt(models.Model):
             # re-sends with the same key, never under a new one.
             self.env.cr.commit()  # pylint: disable=invalid-commit
         stripe_attempts = to_send.filtered(lambda attempt: attempt.channel == "stripe")
-        stripe_attempts._send_stripe_chunk()
+        record_stripe = stripe_attempts._start_stripe_chunk(pools)
         (to_send - stripe_attempts)._send_transaction_chunk()
-        if commit:
-            # commit: the outcomes recorded, before the next chunk is claimed.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+        def finish():
+            record_stripe()
+            if commit:
+                # commit: the outcomes recorded.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+        return finish
 
     def _run_phase(self, phase, sent):
         """Run ``phase`` of this attempt in a savepoint; an exception stays
@@ -141,12 +172,14 @@ class SubscriptionPaymentAttempt(models.Model):
                     }
                 )
 
-    # === PHASE 2, STRIPE: IN PARALLEL ===#
+    # === REQUESTS AND PHASE 2, STRIPE: IN PARALLEL ===#
 
-    def _send_stripe_chunk(self):
-        """Send the Stripe requests of ``self`` in a pool per company, then
-        record the outcomes, the successful charges settled together."""
-        results = {}
+    def _start_stripe_chunk(self, pools):
+        """Hand the Stripe requests of ``self`` to their company's pool
+        (created in ``pools`` on first use); returns the callable that waits
+        for the outcomes and records them, the successful charges settled
+        together."""
+        pending = []
         for company, attempts in self.grouped("company_id").items():
             requests = []
             for attempt in attempts:
@@ -158,13 +191,24 @@ class SubscriptionPaymentAttempt(models.Model):
                 requests.append(
                     (attempt.id, partial(stripe_requests.create_or_find_intent, **kwargs))
                 )
+            if requests:
+                pending.append(self._request_pool(company, pools).submit(requests))
+        return partial(self._record_stripe_outcomes, pending)
+
+    @api.model
+    def _request_pool(self, company, pools):
+        if company.id not in pools:
             company = company.sudo()
-            outcomes = request_pool.run_requests(
-                requests,
+            pools[company.id] = request_pool.RequestPool(
                 size=max(1, company.subscription_charge_concurrency or 1),
                 rate_limit=company.subscription_charge_rate_limit or None,
             )
-            for attempt_id, (status, value) in outcomes.items():
+        return pools[company.id]
+
+    def _record_stripe_outcomes(self, pending):
+        results = {}
+        for requests in pending:
+            for attempt_id, (status, value) in requests.results().items():
                 attempt = self.browse(attempt_id)
                 if status == "error":
                     attempt._record_exception(value, sent=True)

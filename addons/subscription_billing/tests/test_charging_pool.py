@@ -141,16 +141,16 @@ class TestChargingPool(StripeCommon):
         committed, no outcome recorded; once stale, each attempt is sent
         again with its key, and Stripe answers with the first result."""
         subs = self._subscriptions(3)
-        original = request_pool.run_requests
+        original = request_pool.PendingRequests.results
 
-        def run_then_die(requests, **kwargs):
-            original(requests, **kwargs)  # the requests left and were charged
+        def results_then_die(pending):
+            original(pending)  # the requests left and were charged
             raise KeyboardInterrupt("worker killed")
 
         # Not self.assertRaises: Odoo's rolls its block back to a savepoint,
         # and phase 1 is what must survive the crash.
         killed = None
-        with patch.object(request_pool, "run_requests", run_then_die):
+        with patch.object(request_pool.PendingRequests, "results", results_then_die):
             try:
                 self._charge(WHEN)
             except KeyboardInterrupt as error:
@@ -163,6 +163,82 @@ class TestChargingPool(StripeCommon):
         self.assertEqual(self._charge(datetime(2026, 4, 1, 12, 10))["done"], 0, "not stale yet")
         self.assertEqual(self._charge(datetime(2026, 4, 1, 13, 0))["done"], 3)
         self.assertEqual(len(self.http.creates), 6, "each request sent twice, same key")
+        self.assertChargedOnce(subs)
+
+    def _log_pipeline(self, events):
+        """Record, in the job's thread, when each chunk's requests are handed
+        to the pool and when its outcomes are recorded."""
+        Attempt = type(self.env["subscription.payment.attempt"])
+        start, record = Attempt._start_stripe_chunk, Attempt._record_stripe_outcomes
+
+        def start_chunk(attempts, pools):
+            events.append(("sent", attempts.ids))
+            return start(attempts, pools)
+
+        def record_chunk(attempts, pending):
+            events.append(("recorded", attempts.ids))
+            return record(attempts, pending)
+
+        self.startPatcher(patch.object(Attempt, "_start_stripe_chunk", start_chunk))
+        self.startPatcher(patch.object(Attempt, "_record_stripe_outcomes", record_chunk))
+
+    def test_chunks_are_pipelined(self):
+        """The requests of chunk k are out while chunk k - 1 is recorded:
+        sent 1, sent 2, recorded 1, sent 3, recorded 2, recorded 3; one pool
+        for the call, so the bound holds across chunks."""
+        self.company.subscription_charge_concurrency = 2
+        self.env["ir.config_parameter"].sudo().set_param(
+            "subscription_billing.attempt_chunk_size", 2
+        )
+        subs = self._subscriptions(5)
+        events = []
+        self._log_pipeline(events)
+        self.assertEqual(self._charge(WHEN)["done"], 5)
+        self.assertEqual(
+            [(kind, len(ids)) for kind, ids in events],
+            [
+                ("sent", 2),
+                ("sent", 2),
+                ("recorded", 2),
+                ("sent", 1),
+                ("recorded", 2),
+                ("recorded", 1),
+            ],
+        )
+        sent = [ids for kind, ids in events if kind == "sent"]
+        recorded = [ids for kind, ids in events if kind == "recorded"]
+        self.assertEqual(sent, recorded, "each chunk recorded once, in order")
+        self.assertLessEqual(self.http.most_running, 2, "one pool for every chunk")
+        self.assertChargedOnce(subs)
+
+    def test_crash_while_recording_a_chunk_with_the_next_one_out(self):
+        """The job dies recording chunk 1 while chunk 2's requests are out:
+        the pool drops what has not started and waits for the rest; nothing
+        of either chunk is recorded, and the next run (once stale) resolves
+        every attempt with its key, each charged once."""
+        self.company.subscription_charge_concurrency = 2
+        self.env["ir.config_parameter"].sudo().set_param(
+            "subscription_billing.attempt_chunk_size", 2
+        )
+        subs = self._subscriptions(4)
+        Attempt = type(self.env["subscription.payment.attempt"])
+
+        def die(attempts, pending):
+            raise KeyboardInterrupt("worker killed while recording")
+
+        killed = None
+        with patch.object(Attempt, "_record_stripe_outcomes", die):
+            try:
+                self._charge(WHEN)
+            except KeyboardInterrupt as error:
+                killed = error
+        self.assertEqual(str(killed), "worker killed while recording")
+        attempts = subs.payment_attempt_ids
+        self.assertEqual(set(attempts.mapped("state")), {"processing"}, "phase 1 of both chunks")
+        self.assertFalse(any(attempts.mapped("stripe_payment_intent_id")))
+        threads = [t for t in threading.enumerate() if t.name.startswith("subscription_request")]
+        self.assertFalse(threads, "the pool's threads were stopped")
+        self.assertEqual(self._charge(datetime(2026, 4, 1, 13, 0))["done"], 4)
         self.assertChargedOnce(subs)
 
     def test_a_failing_request_stays_its_own(self):

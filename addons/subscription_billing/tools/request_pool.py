@@ -100,6 +100,105 @@ def _check_requests(requests):
     return pairs
 
 
+def _check_size(size):
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"The pool size must be a whole number of at least 1, not {size!r}.")
+
+
+class PendingRequests:
+    """The requests of one ``RequestPool.submit``: under way in the pool's
+    threads (or already done, with a pool of one) until ``results()``."""
+
+    def __init__(self, futures=None, outcomes=None):
+        self._futures = futures or {}
+        self._outcomes = outcomes
+
+    def results(self):
+        """Wait for every request of this submit and return ``key -> Outcome``
+        in the submitted order. A ``BaseException`` raised by a request or
+        received while waiting cancels this submit's requests not started
+        yet, then propagates (the outcomes are not returned)."""
+        if self._outcomes is None:
+            try:
+                # Only a BaseException escapes _call: stop at the first one.
+                concurrent.futures.wait(
+                    self._futures.values(), return_when=concurrent.futures.FIRST_EXCEPTION
+                )
+                self._outcomes = {key: future.result() for key, future in self._futures.items()}
+            except BaseException:
+                for future in self._futures.values():
+                    future.cancel()
+                raise
+        return self._outcomes
+
+
+class RequestPool:
+    """A bounded pool that several submits share, so that the requests of a
+    chunk run while the caller records the previous chunk's outcomes, and the
+    bound and the rate limit still hold across chunks (at most ``size``
+    requests under way, at most ``rate_limit`` started per second, whichever
+    submit they belong to). Use it as a context manager: leaving the block
+    waits for the requests under way; leaving it on an exception first
+    cancels those not started yet.
+
+    ``size=1``: each submit runs its requests in the calling thread, one
+    after the other, before ``submit`` returns (no thread is created).
+    """
+
+    def __init__(
+        self,
+        size=DEFAULT_POOL_SIZE,
+        rate_limit=None,
+        burst=1,
+        clock=time.monotonic,
+        sleep=time.sleep,
+    ):
+        _check_size(size)
+        self.size = size
+        self._limiter = (
+            RateLimiter(rate_limit, burst=burst, clock=clock, sleep=sleep)
+            if rate_limit not in (None, 0)
+            else None
+        )
+        self._executor = None
+
+    def submit(self, requests):
+        """Start ``(key, callable)`` requests (see ``run_requests``); returns
+        their ``PendingRequests``.
+
+        :raise ValueError: bad requests, before any of them starts
+        """
+        pairs = _check_requests(requests)
+        if self.size == 1:
+            return PendingRequests(
+                outcomes={key: _call(function, self._limiter) for key, function in pairs}
+            )
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.size, thread_name_prefix="subscription_request"
+            )
+        return PendingRequests(
+            futures={
+                key: self._executor.submit(_call, function, self._limiter)
+                for key, function in pairs
+            }
+        )
+
+    def close(self, cancel=False):
+        """Wait for the requests under way (``cancel``: drop those not
+        started yet first) and stop the threads."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=cancel)
+            self._executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        self.close(cancel=exc_type is not None)
+        return False
+
+
 def run_requests(
     requests,
     size=DEFAULT_POOL_SIZE,
@@ -124,26 +223,8 @@ def run_requests(
         exception)``) with every key, in the given order
     :raise ValueError: bad arguments, before any request runs
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"The pool size must be a whole number of at least 1, not {size!r}.")
+    _check_size(size)
     pairs = _check_requests(requests)
-    limiter = (
-        RateLimiter(rate_limit, burst=burst, clock=clock, sleep=sleep)
-        if rate_limit not in (None, 0)
-        else None
-    )
-    if size == 1 or len(pairs) <= 1:
-        return {key: _call(function, limiter) for key, function in pairs}
-    executor = concurrent.futures.ThreadPoolExecutor(
-        max_workers=min(size, len(pairs)), thread_name_prefix="subscription_request"
-    )
-    try:
-        futures = {key: executor.submit(_call, function, limiter) for key, function in pairs}
-        # Only a BaseException escapes _call: stop at the first one.
-        concurrent.futures.wait(futures.values(), return_when=concurrent.futures.FIRST_EXCEPTION)
-        results = {key: future.result() for key, future in futures.items()}
-    except BaseException:
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    executor.shutdown(wait=True)
-    return results
+    size = 1 if len(pairs) <= 1 else min(size, len(pairs))
+    with RequestPool(size, rate_limit=rate_limit, burst=burst, clock=clock, sleep=sleep) as pool:
+        return pool.submit(pairs).results()
