@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -56,6 +58,30 @@ class AccountMove(models.Model):
                 )
             )
         return res
+
+    @api.model
+    def _subscription_create_batch(self, vals_list):
+        """Create the invoices of a background batch with their chatter told
+        in one pass: Odoo's creation note of each ("Invoice Created", subtype
+        ``account.mt_invoice_created``, by the job's user) logged in one
+        create of messages rather than a ``message_post`` per invoice, and the
+        job's user not made a follower of each (``mail.thread.create``
+        otherwise does both, one invoice at a time)."""
+        moves = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
+            vals_list
+        )
+        moves = moves.with_env(self.env)
+        if moves:
+            body = Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+            messages = moves._message_log_batch(
+                bodies={move.id: body % move._creation_message() for move in moves},
+                author_id=self.env.user.partner_id.id,
+            )
+            invoices = messages.filtered(
+                lambda m: moves.browse(m.res_id).move_type in ("out_invoice", "out_receipt")
+            )
+            invoices.subtype_id = self.env.ref("account.mt_invoice_created")
+        return moves
 
     def action_reissue_period_invoice(self):
         """Invoice again the subscription period of these cancelled period

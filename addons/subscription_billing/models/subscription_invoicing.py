@@ -273,7 +273,9 @@ class SubscriptionSubscription(models.Model):
         invoiced = []
         # odoo.tools.groupby keeps the order of the items within a company.
         for company, items in groupby(to_invoice, key=lambda item: item[0].company_id):
-            moves = Move.with_company(company).create([values for _p, values, _a in items])
+            moves = Move.with_company(company)._subscription_create_batch(
+                [values for _p, values, _a in items]
+            )
             moves.action_post()
             invoiced += [
                 (period, adjs, move) for (period, _v, adjs), move in zip(items, moves, strict=True)

@@ -47,6 +47,56 @@ class TestInvoicing(BillingCommon):
         self.assertEqual(sub.amount_due, 66.0)
         self.assertTrue(invoice.sending_data, "send_invoice mode: emailed by Odoo's sending")
 
+    def test_batch_invoice_chatter_told_in_one_pass(self):
+        """The renewal batch's invoices carry Odoo's own creation note (same
+        text, subtype and author as ``mail.thread.create``), logged for the
+        whole batch in one create of messages; the job's user is not made a
+        follower of each invoice."""
+        subs = [self._billed_subscription(on=date(2026, 1, 31)) for _i in range(3)]
+        self._renew("2026-02-28")
+        invoices = self.env["account.move"].browse(
+            [self._period_invoices(sub)[-1].id for sub in subs]
+        )
+        created = self.env.ref("account.mt_invoice_created")
+        for invoice in invoices:
+            self.assertEqual(invoice.subscription_period_start, date(2026, 2, 28))
+            notes = invoice.message_ids.filtered(lambda m, s=created: m.subtype_id == s)
+            self.assertEqual(len(notes), 1, "one creation note per invoice")
+            self.assertIn("Invoice Created", notes.body)
+            self.assertEqual(notes.author_id, self.env.user.partner_id)
+            self.assertEqual(notes.message_type, "notification")
+        Message = type(self.env["mail.message"])
+        original = Message.create
+        creates = []
+
+        def create(messages, vals_list):
+            result = original(messages, vals_list)
+            creates.append(len(result))
+            return result
+
+        admin = self.env.ref("base.user_admin")  # an active user: Odoo would subscribe it
+        with patch.object(Message, "create", create):
+            moves = (
+                self.env["account.move"]
+                .with_user(admin)
+                .sudo()
+                ._subscription_create_batch(
+                    [
+                        {"move_type": "out_invoice", "partner_id": self.customer.id},
+                        {"move_type": "out_invoice", "partner_id": self.customer.id},
+                        {"move_type": "entry"},
+                    ]
+                )
+            )
+        self.assertEqual(creates[:1], [3], "the three notes in one create")
+        self.assertEqual(
+            [m.message_ids.subtype_id for m in moves],
+            [created, created, self.env.ref("mail.mt_note")],
+            "Odoo's subtypes: the invoice's, a note for a journal entry",
+        )
+        self.assertEqual(moves.message_ids.author_id, admin.partner_id)
+        self.assertFalse(moves.message_partner_ids & admin.partner_id, "not a follower of each")
+
     def test_no_invoice_during_trial_then_on_activation(self):
         sub = self._billed_subscription(tier=self.tier_enterprise)
         self.assertEqual(sub.state, "trial")
