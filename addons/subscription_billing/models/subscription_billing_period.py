@@ -4,6 +4,7 @@ import time
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import split_every
 
 from odoo.addons.subscription_core.models.locking import lock_for_processing
 
@@ -12,6 +13,7 @@ from ..tools import descriptions
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
+CHUNK_SIZE = 50  # periods per create and post
 
 
 class SubscriptionBillingPeriod(models.Model):
@@ -149,13 +151,24 @@ class SubscriptionBillingPeriod(models.Model):
             today = company._subscription_today()
             periods = company._subscription_env(self)
             while done < batch_size and not (done and time.monotonic() >= deadline):
-                # Chunks of at most 50 periods: one create and post each.
-                claimed = periods._claim(company, today, min(50, batch_size - done))
+                # The whole batch claimed at once, at the start of the
+                # transaction: a later claim in the same transaction would
+                # meet, under REPEATABLE READ, rows that another worker
+                # invoiced since the snapshot, and fail to serialize.
+                claimed = periods._claim(company, today, batch_size - done)
                 if not claimed:
                     break
-                result = claimed._invoice(raise_errors=False)
-                done += len(claimed)
-                failed += result["failed"]
+                # Chunks of at most 50 periods (oldest first): one create and
+                # post each; what the deadline leaves is released unbilled.
+                for chunk in split_every(CHUNK_SIZE, claimed.ids, claimed.browse):
+                    if done and time.monotonic() >= deadline:
+                        break
+                    result = chunk._invoice(raise_errors=False)
+                    done += len(chunk)
+                    failed += result["failed"]
+                else:
+                    continue
+                break
             remaining += periods.search_count(
                 [("company_id", "=", company.id), *self._get_due_domain(today)]
             )

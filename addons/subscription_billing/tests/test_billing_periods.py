@@ -2,6 +2,7 @@
 import importlib.util
 import os
 from datetime import date, datetime
+from unittest.mock import patch
 
 import psycopg2
 
@@ -10,6 +11,7 @@ from odoo.modules.module import get_module_path
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..models import subscription_billing_period as period_module
 from .common import BillingCommon
 
 
@@ -88,6 +90,42 @@ class TestBillingPeriods(BillingCommon):
                 sorted(invoices.mapped("subscription_period_start")),
                 "each subscription billed in order",
             )
+
+    def test_a_batch_claims_its_periods_once_then_invoices_in_chunks(self):
+        """One claim per batch, at the start of its transaction (a later
+        claim in the same transaction could meet rows another worker billed
+        since the snapshot and fail to serialize), then a create and post per
+        chunk, oldest first."""
+        subs = [self._billed_subscription(on=date(2026, 1, 10)) for _i in range(3)]
+        with freeze_time("2026-04-15"):
+            self.env["subscription.subscription"]._cron_process_due()
+        Period = type(self.env["subscription.billing.period"])
+        claim, invoice = Period._claim, Period._invoice
+        claims, chunks = [], []
+
+        def claim_spy(periods, company, today, limit):
+            claimed = claim(periods, company, today, limit)
+            claims.append((limit, len(claimed)))
+            return claimed
+
+        def invoice_spy(periods, raise_errors=True):
+            chunks.append(periods.mapped("date_start"))
+            return invoice(periods, raise_errors=raise_errors)
+
+        with (
+            patch.object(Period, "_claim", claim_spy),
+            patch.object(Period, "_invoice", invoice_spy),
+            patch.object(period_module, "CHUNK_SIZE", 3),
+        ):
+            result = self._invoice_periods("2026-04-15", batch_size=8)
+        self.assertEqual((result["done"], result["remaining"]), (8, 1))
+        companies = self.env["subscription.subscription"]._get_engine_companies()
+        self.assertEqual(len(claims), len(companies), "one claim per company")
+        self.assertEqual([c for c in claims if c[1]], [(8, 8)], "the batch claimed at once")
+        self.assertEqual([len(chunk) for chunk in chunks], [3, 3, 2])
+        starts = [start for chunk in chunks for start in chunk]
+        self.assertEqual(starts, sorted(starts), "oldest first")
+        self.assertEqual(sum(len(self._period_invoices(sub)) for sub in subs), 3 + 8)
 
     def test_a_twelve_month_outage_stays_within_the_batch_limits(self):
         sub = self._billed_subscription(on=date(2026, 1, 10), cycle=self.weekly)
