@@ -84,6 +84,13 @@ class SubscriptionPaymentAttempt(models.Model):
         try:
             finish_previous = None
             while done < batch_size and not (done and time.monotonic() >= deadline):
+                if commit and seen:
+                    # commit: the claim starts a transaction of its own (the
+                    # generic providers' outcomes of the previous chunk are
+                    # complete): under REPEATABLE READ an older snapshot would
+                    # meet attempts another worker charged since, and fail to
+                    # serialize.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                 chunk = self._lock_due(now, min(chunk_size, batch_size - done), exclude_ids=seen)
                 if not chunk:
                     break
