@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -77,10 +79,13 @@ class AccountMove(models.Model):
                 bodies={move.id: body % move._creation_message() for move in moves},
                 author_id=self.env.user.partner_id.id,
             )
-            invoices = messages.filtered(
-                lambda m: moves.browse(m.res_id).move_type in ("out_invoice", "out_receipt")
-            )
-            invoices.subtype_id = self.env.ref("account.mt_invoice_created")
+            # Odoo's own subtype per move (_creation_subtype), as its create does.
+            by_subtype = defaultdict(list)
+            for move, message in zip(moves, messages, strict=True):
+                by_subtype[move._creation_subtype()].append(message.id)
+            for subtype, message_ids in by_subtype.items():
+                if subtype:
+                    messages.browse(message_ids).subtype_id = subtype
         return moves
 
     def action_reissue_period_invoice(self):

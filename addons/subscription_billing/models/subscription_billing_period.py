@@ -159,16 +159,14 @@ class SubscriptionBillingPeriod(models.Model):
                 if not claimed:
                     break
                 # Chunks of at most 50 periods (oldest first): one create and
-                # post each; what the deadline leaves is released unbilled.
+                # post each; what the deadline leaves is released unbilled (and the
+                # loop's own test then stops it).
                 for chunk in split_every(CHUNK_SIZE, claimed.ids, claimed.browse):
                     if done and time.monotonic() >= deadline:
                         break
                     result = chunk._invoice(raise_errors=False)
                     done += len(chunk)
                     failed += result["failed"]
-                else:
-                    continue
-                break
             remaining += periods.search_count(
                 [("company_id", "=", company.id), *self._get_due_domain(today)]
             )
