@@ -252,18 +252,23 @@ class SubscriptionPaymentAttempt(models.Model):
         logged together, as the settlement's are."""
         sent = self.browse()
         messages = []
+        # One environment for the chunk: an environment per transaction would
+        # stay alive to the end of the chunk and make every environment Odoo
+        # creates meanwhile slower to find (``api.Environment.__new__`` scans
+        # the transaction's environments).
+        collecting = self.transaction_id.with_context(
+            subscription_collect_messages=(frozenset(self.transaction_id.ids), messages)
+        )
         for attempt in self:
-            tx = attempt.transaction_id
-            told = []  # kept only when the request's savepoint holds
+            tx = attempt.transaction_id.with_env(collecting.env)
+            told = len(messages)  # the request's messages are kept only if its savepoint holds
             try:
                 with self.env.cr.savepoint():
                     if tx.state == "draft":
-                        tx.with_context(
-                            subscription_collect_messages=(frozenset(tx.ids), told)
-                        )._send_payment_request()
+                        tx._send_payment_request()
                 sent |= attempt
-                messages += told
             except Exception as error:  # noqa: BLE001
+                del messages[told:]
                 attempt._record_exception(error, sent=True)
         if messages:
             sent.transaction_id._subscription_log_collected(messages)

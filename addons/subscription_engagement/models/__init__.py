@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import base_automation
+from . import base_automation_lookup
 from . import crm_lead
 from . import ir_qweb
 from . import res_company_crm

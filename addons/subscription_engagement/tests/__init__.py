@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import test_automation_batch
+from . import test_automation_lookup
 from . import test_engagement_access
 from . import test_engagement_access_rpc
 from . import test_engagement_i18n

@@ -74,7 +74,12 @@ class TestWinback(WinbackCommon):
             bad = [
                 {**params, "offer": self.offer_pause.id},
                 {**params, "expires": params["expires"] + 86400},
-                {**params, "token": params["token"][:-1] + "0"},
+                # The last digit changed (a fixed "0" is the real one when the
+                # token ends with 0: one run in sixteen).
+                {
+                    **params,
+                    "token": params["token"][:-1] + ("1" if params["token"][-1] == "0" else "0"),
+                },
                 {**params, "token": ""},
                 {**params, "expires": "soon"},
             ]
