@@ -633,6 +633,8 @@ def bench_lean_floor(env, data, count, company, provider):
     _check_all_paid(cr, move_ids, "lean floor")
     total = invoicing.seconds + charge.seconds
     result("lean_floor_seconds", round(total, 2))
+    result("lean_floor_invoice_seconds", round(invoicing.seconds, 2))
+    result("lean_floor_charge_seconds", round(charge.seconds, 2))
     result("lean_floor_invoices_per_second", round(count / total, 1))
     result("lean_floor_invoice_queries_per_invoice", round(invoicing.queries / count, 1))
     result("lean_floor_charge_queries_per_invoice", round(charge.queries / count, 1))

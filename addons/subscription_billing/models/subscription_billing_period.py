@@ -13,7 +13,7 @@ from ..tools import descriptions
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
-CHUNK_SIZE = 50  # periods per create and post
+CHUNK_SIZE = 200  # periods per create and post
 
 
 class SubscriptionBillingPeriod(models.Model):
@@ -158,9 +158,9 @@ class SubscriptionBillingPeriod(models.Model):
                 claimed = periods._claim(company, today, batch_size - done)
                 if not claimed:
                     break
-                # Chunks of at most 50 periods (oldest first): one create and
-                # post each; what the deadline leaves is released unbilled (and the
-                # loop's own test then stops it).
+                # Chunks of at most CHUNK_SIZE periods (oldest first): one
+                # create and post each; what the deadline leaves is released
+                # unbilled (and the loop's own test then stops it).
                 for chunk in split_every(CHUNK_SIZE, claimed.ids, claimed.browse):
                     if done and time.monotonic() >= deadline:
                         break

@@ -348,3 +348,41 @@ class TestTransactionChunk(BillingCommon):
             self.assertEqual(sub.payment_attempt_ids.state, "succeeded")
             self.assertIn(sub.invoice_ids.payment_state, ("paid", "in_payment"))
             self.assertEqual(len(sub.payment_attempt_ids.transaction_id.payment_id), 1)
+
+    def test_each_claim_starts_its_own_transaction(self):
+        """Each chunk's claim after the first comes right after a commit, no
+        query between: a claim on the older snapshot of the previous chunk's
+        provider work would meet, under REPEATABLE READ, attempts another job
+        worker charged since, and fail to serialize."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "subscription_billing.attempt_chunk_size", 2
+        )
+        subs = [self._billed_subscription(token=self.token_ok) for _i in range(5)]
+        cr = self.env.cr
+        Attempt = type(self.env["subscription.payment.attempt"])
+        claim = Attempt._lock_due
+        events = []
+
+        def lock_due(attempts, *args, **kwargs):
+            events.append(("claim", cr.sql_log_count))
+            return claim(attempts, *args, **kwargs)
+
+        def commit():
+            cr.flush()  # what a commit does before COMMIT, without ending the test's transaction
+            events.append(("commit", cr.sql_log_count))
+
+        with (
+            patch.object(Attempt, "_commits_phases", lambda self: True),
+            patch.object(Attempt, "_lock_due", lock_due),
+            patch.object(cr, "commit", commit),
+        ):
+            self.assertEqual(self._process_attempts(WHEN)["done"], 5)
+        claims = [index for index, (kind, _count) in enumerate(events) if kind == "claim"]
+        self.assertEqual(len(claims), 4, "chunks of 2, 2 and 1, then a claim that finds none")
+        for index in claims[1:]:
+            self.assertEqual(events[index - 1][0], "commit")
+            self.assertEqual(
+                events[index][1], events[index - 1][1], "no query between the commit and the claim"
+            )
+        for sub in subs:
+            self.assertEqual(sub.payment_attempt_ids.state, "succeeded")
