@@ -89,7 +89,7 @@ class TestAutomationLookup(TransactionCase):
         search.assert_not_called()
         self.assertEqual(self._fired(), 1)
 
-    def test_other_fields_are_not_filtered(self):
+    def _count_safe_eval(self):
         calls = []
         real = safe_eval.safe_eval
 
@@ -97,9 +97,32 @@ class TestAutomationLookup(TransactionCase):
             calls.append(expr)
             return real(expr, *args, **kwargs)
 
-        with patch.object(safe_eval, "safe_eval", counting):
+        return calls, patch.object(safe_eval, "safe_eval", counting)
+
+    def test_other_fields_are_not_filtered(self):
+        # A filter that needs evaluating (uid), so that each filtering shows.
+        self.rule.filter_domain = "[('function', '=', 'Buyer'), ('create_uid', '=', uid)]"
+        calls, counting = self._count_safe_eval()
+        with counting:
             self.partner.email = "other@example.com"
             self.assertNotIn(self.rule.filter_domain, calls)
             self.partner.function = "Buyer"
             self.assertIn(self.rule.filter_domain, calls)
         self.assertEqual(self._fired(), 1)
+
+    def test_literal_filters_are_read_once(self):
+        self.rule.filter_pre_domain = "[('function', '!=', 'Buyer')]"
+        calls, counting = self._count_safe_eval()
+        with counting:
+            self.partner.function = "Buyer"
+            self.assertEqual(self._fired(), 1)
+            self.partner.function = "Seller"
+            self.partner.function = "Buyer"
+            self.assertEqual(self._fired(), 2)
+            self.partner.write({"function": "Buyer", "email": "same@example.com"})
+            self.assertEqual(self._fired(), 2, "the pre-condition holds the unchanged one back")
+            self.env["res.partner"].create({"name": "New buyer", "function": "Buyer"})
+        self.assertFalse(
+            {self.rule.filter_domain, self.rule.filter_pre_domain} & set(calls),
+            "literal filters never go through safe_eval",
+        )
