@@ -43,8 +43,12 @@ def _load_tools(
     return package
 
 
+ENGAGEMENT_PACKAGE = "subscription_engagement_tools"
+ENGAGEMENT_TOOLS_DIR = TOOLS_DIR.parents[1] / "subscription_engagement" / "tools"
+
 _load_tools()
 _load_tools(BILLING_PACKAGE, BILLING_TOOLS_DIR, ("declines", "dunning"))
+_load_tools(ENGAGEMENT_PACKAGE, ENGAGEMENT_TOOLS_DIR, ("domains",))
 
 
 @pytest.fixture(scope="session")

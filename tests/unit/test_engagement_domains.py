@@ -1,19 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Automation rule filters read as literals (subscription_engagement/tools/domains.py)."""
 
-import importlib.util
-from pathlib import Path
-
-_PATH = (
-    Path(__file__).resolve().parents[2]
-    / "addons"
-    / "subscription_engagement"
-    / "tools"
-    / "domains.py"
-)
-_SPEC = importlib.util.spec_from_file_location("engagement_domains", _PATH)
-domains = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(domains)
+from subscription_engagement_tools import domains
 
 
 def test_literal_domains_are_read():

@@ -4,9 +4,6 @@ from odoo import api, models, tools
 
 from ..tools.domains import literal_domain
 
-# The fields that decide which rules ``_get_actions`` finds.
-LOOKUP_FIELDS = {"model_id", "model_name", "trigger", "active"}
-
 
 class BaseAutomation(models.Model):
     """Odoo's automation rules, looked up and filtered at the cost of a batch.
@@ -19,9 +16,10 @@ class BaseAutomation(models.Model):
     rules that, but for one, do not apply. Here:
 
     * the rules of a model and trigger are read once per registry
-      (``ormcache``), cleared whenever a rule is created or deleted or its
-      model, trigger or active flag changes (and in the other workers through
-      the registry's cache signalling);
+      (``ormcache``), cleared where Odoo re-patches the models
+      (``_update_registry``: a rule created or deleted, its model, trigger or
+      active flag changed), and in the other workers through the registry's
+      cache signalling;
     * on a write or recomputation, a rule whose trigger fields are not among
       the fields being written or recomputed is not filtered: Odoo's
       ``_process`` would drop those records anyway (``_check_trigger_fields``)
@@ -76,21 +74,10 @@ class BaseAutomation(models.Model):
             records = records.with_context(__action_feedback=True)
         return records.sudo().filtered_domain(domain).with_env(records.env)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        automations = super().create(vals_list)
+    def _update_registry(self):
+        # Odoo calls it whenever a rule is created or deleted or its model,
+        # trigger or active flag changes: exactly when the rules
+        # ``_get_action_ids`` finds change (the scheduler's ``last_run``
+        # writes do not call it).
         self.env.registry.clear_cache()
-        return automations
-
-    def write(self, vals):
-        res = super().write(vals)
-        # Not on the scheduler's own writes (last_run): the cache holds only
-        # which rules a model and trigger have.
-        if LOOKUP_FIELDS & vals.keys():
-            self.env.registry.clear_cache()
-        return res
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()
-        return res
+        return super()._update_registry()
