@@ -104,6 +104,39 @@ def query_count():
     return odoo.sql_db.sql_counter
 
 
+class SqlStats:
+    """With ``--sql-stats N``: the N statements a phase runs most, their
+    literals masked (to find the per-record queries of a phase)."""
+
+    top = 0
+    counts = None
+
+    @classmethod
+    def install(cls, top):
+        import collections
+
+        import odoo.sql_db
+
+        cls.top = top
+        cls.counts = collections.Counter()
+        execute = odoo.sql_db.Cursor.execute
+
+        def counting_execute(self, query, params=None, log_exceptions=True):
+            text = query.code if hasattr(query, "code") else str(query)
+            cls.counts[re.sub(r"\d+", "N", " ".join(text.split()))[:160]] += 1
+            return execute(self, query, params, log_exceptions)
+
+        odoo.sql_db.Cursor.execute = counting_execute
+
+    @classmethod
+    def report(cls, name):
+        if cls.counts is None:
+            return
+        for text, count in cls.counts.most_common(cls.top):
+            note(f"sql {name} {count:7d} {text}")
+        cls.counts.clear()
+
+
 class Phase:
     """Times one phase and counts its queries; with ``--profile DIR`` it also
     writes ``DIR/<name>.prof`` (cProfile; it slows the phase down)."""
@@ -119,6 +152,7 @@ class Phase:
         if self.profile_dir:
             self._profiler = cProfile.Profile()
             self._profiler.enable()
+        SqlStats.report("before")
         self._queries = query_count()
         self._started = time.perf_counter()
         return self
@@ -126,6 +160,7 @@ class Phase:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._started
         self.queries = query_count() - self._queries
+        SqlStats.report(self.name)
         if self._profiler:
             self._profiler.disable()
             path = os.path.join(self.profile_dir, f"{self.name}.prof")
@@ -771,12 +806,21 @@ def main():
         metavar="DIR",
         help="write a cProfile of each phase to DIR/<phase>.prof (slows them down)",
     )
+    parser.add_argument(
+        "--sql-stats",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N statements each phase runs most (literals masked)",
+    )
     args = parser.parse_args()
     args.oca_db_prefix = args.oca_db_prefix or args.database
     args.oca_count = min(args.oca_count, args.count)
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)
         Phase.profile_dir = args.profile
+    if args.sql_stats:
+        SqlStats.install(args.sql_stats)
 
     import odoo
     from odoo import SUPERUSER_ID, api

@@ -79,10 +79,14 @@ class AccountMove(models.Model):
                 bodies={move.id: body % move._creation_message() for move in moves},
                 author_id=self.env.user.partner_id.id,
             )
-            # Odoo's own subtype per move (_creation_subtype), as its create does.
-            by_subtype = defaultdict(list)
+            # Odoo's own subtype (_creation_subtype), as its create does: it
+            # depends on the move type, so it is asked once per type (each
+            # call looks its subtype up with a query).
+            subtypes, by_subtype = {}, defaultdict(list)
             for move, message in zip(moves, messages, strict=True):
-                by_subtype[move._creation_subtype()].append(message.id)
+                if move.move_type not in subtypes:
+                    subtypes[move.move_type] = move._creation_subtype()
+                by_subtype[subtypes[move.move_type]].append(message.id)
             for subtype, message_ids in by_subtype.items():
                 if subtype:
                     messages.browse(message_ids).subtype_id = subtype

@@ -33,8 +33,10 @@ class SubscriptionBillingPeriod(models.Model):
     subscription_id = fields.Many2one(
         "subscription.subscription", required=True, ondelete="cascade", index=True, readonly=True
     )
+    # Precomputed: written by the INSERT of each period (the renewal engine
+    # creates one per renewal), not by an UPDATE after it.
     company_id = fields.Many2one(
-        related="subscription_id.company_id", store=True, index=True, readonly=True
+        related="subscription_id.company_id", store=True, precompute=True, index=True, readonly=True
     )
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     date_start = fields.Date(required=True, readonly=True)

@@ -26,21 +26,43 @@ class SubscriptionSubscription(models.Model):
     def _schedule_payment_attempt(self, invoice, when, trigger=True):
         """Schedule the next attempt to charge ``invoice``."""
         self.ensure_one()
+        return self._schedule_payment_attempts([(self, invoice)], when, trigger=trigger)
+
+    @api.model
+    def _schedule_payment_attempts(self, pairs, when, trigger=True):
+        """Schedule the next attempt to charge each invoice of ``pairs``
+        ((subscription, invoice) tuples), in one search and one create for
+        the batch: an invoice whose last attempt is still scheduled or
+        processing keeps it (brought forward to ``when``), any other gets a
+        new attempt numbered after its last one. Returns the attempts, in the
+        order of ``pairs``."""
         Attempt = self.env["subscription.payment.attempt"].sudo()
-        last = Attempt.search(
-            [("invoice_id", "=", invoice.id)], order="attempt_number desc", limit=1
-        )
-        if last.state in ("scheduled", "processing"):
-            if last.state == "scheduled" and last.scheduled_date > when:
-                last.scheduled_date = when
-            attempt = last
-        else:
-            attempt = Attempt.create(
-                Attempt._prepare_values(self, invoice, last.attempt_number + 1, when)
-            )
-        if trigger:
-            attempt._trigger_processing()
-        return attempt
+        invoice_ids = list({invoice.id for _sub, invoice in pairs})
+        last_by_invoice = {}
+        if invoice_ids:
+            for attempt in Attempt.search(
+                [("invoice_id", "in", invoice_ids)], order="attempt_number desc, id desc"
+            ):
+                last_by_invoice.setdefault(attempt.invoice_id.id, attempt)
+        kept, to_create = {}, {}
+        for sub, invoice in pairs:
+            if invoice.id in kept or invoice.id in to_create:
+                continue
+            last = last_by_invoice.get(invoice.id, Attempt)
+            if last.state in ("scheduled", "processing"):
+                if last.state == "scheduled" and last.scheduled_date > when:
+                    last.scheduled_date = when
+                kept[invoice.id] = last
+            else:
+                to_create[invoice.id] = Attempt._prepare_values(
+                    sub, invoice, last.attempt_number + 1, when
+                )
+        created = Attempt.create(list(to_create.values()))
+        by_invoice = {**kept, **dict(zip(to_create, created, strict=True))}
+        attempts = Attempt.browse([by_invoice[invoice.id].id for _sub, invoice in pairs])
+        if trigger and attempts:
+            attempts._trigger_processing()
+        return attempts
 
     def _on_payment_succeeded(self, attempt):
         """A charge went through; the invoice is paid by then, and

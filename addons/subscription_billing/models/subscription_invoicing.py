@@ -66,7 +66,9 @@ class SubscriptionSubscription(models.Model):
         self.ensure_one()
         start, end = self.current_period_start, self.current_period_end
         Period = self.env["subscription.billing.period"].sudo()
-        existing = Period.search([("subscription_id", "=", self.id), ("date_start", "=", start)])
+        existing = Period.search(
+            [("subscription_id", "=", self.id), ("date_start", "=", start)], order="id", limit=1
+        )
         if existing or not (start and end and end > start):
             return existing
         lines = self._get_period_lines(start, end)
@@ -286,7 +288,9 @@ class SubscriptionSubscription(models.Model):
         for period, adjs, move in invoiced:
             period.write({"state": "invoiced", "invoice_id": move.id})
             adjs.invoice_id = move
-            period.subscription_id._after_invoice_posted(move, trigger=False)
+        self.env["subscription.subscription"].sudo()._after_invoices_posted(
+            [(period.subscription_id, move) for period, _a, move in invoiced], trigger=False
+        )
         if invoices:
             # One wake-up of the charging job for the whole batch.
             self.env["subscription.payment.attempt"]._trigger_processing()
@@ -296,20 +300,35 @@ class SubscriptionSubscription(models.Model):
         return invoices
 
     def _after_invoice_posted(self, invoice, trigger=True):
-        if invoice.move_type != "out_invoice":
-            if self.company_id.subscription_send_receipts or self.billing_mode == "send_invoice":
-                self._send_invoice(invoice)
-            return
-        if invoice.currency_id.is_zero(invoice.amount_residual):
-            # Paid by the customer's credit notes: nothing to charge.
-            self._send_invoice(invoice)
-            return
-        if self.billing_mode == "auto_charge" and self.payment_token_id:
-            self._schedule_payment_attempt(invoice, fields.Datetime.now(), trigger=trigger)
-            if self.company_id.subscription_send_receipts:
-                self._send_invoice(invoice)
-        else:
-            self._send_invoice(invoice)
+        """Charge or send ``invoice``, just posted for this subscription."""
+        self.ensure_one()
+        self._after_invoices_posted([(self, invoice)], trigger=trigger)
+
+    @api.model
+    def _after_invoices_posted(self, pairs, trigger=True):
+        """Charge or send each invoice of ``pairs`` ((subscription, invoice)
+        tuples, just posted): an invoice of an auto-charged subscription with
+        a saved payment method gets a payment attempt (all of them scheduled
+        in one batch), any other is emailed; credit notes are emailed when
+        the company sends receipts or the subscription is invoiced by email,
+        and an invoice already paid by credit notes is emailed as paid."""
+        to_charge = []
+        for sub, invoice in pairs:
+            send_receipts = sub.company_id.subscription_send_receipts
+            if invoice.move_type != "out_invoice":
+                if send_receipts or sub.billing_mode == "send_invoice":
+                    sub._send_invoice(invoice)
+            elif invoice.currency_id.is_zero(invoice.amount_residual):
+                # Paid by the customer's credit notes: nothing to charge.
+                sub._send_invoice(invoice)
+            elif sub.billing_mode == "auto_charge" and sub.payment_token_id:
+                to_charge.append((sub, invoice))
+                if send_receipts:
+                    sub._send_invoice(invoice)
+            else:
+                sub._send_invoice(invoice)
+        if to_charge:
+            self._schedule_payment_attempts(to_charge, fields.Datetime.now(), trigger=trigger)
 
     def _send_invoice(self, invoice):
         """Email it with Odoo's own invoice sending, in the background: a

@@ -95,12 +95,19 @@ class SubscriptionEvent(models.Model):
             {vals["subscription_id"] for vals in vals_list}
         )
         subs.fetch(["partner_id", "company_id", "currency_id"])
-        for vals in vals_list:
+        for index, vals in enumerate(vals_list):
             sub = subs.browse(vals["subscription_id"])
+            # The currencies come first: the new events are put in cache in
+            # the order of their values, and an amount put there before its
+            # currency would read the currency back from the database.
+            vals = vals_list[index] = {
+                "currency_id": vals.get("currency_id") or sub.company_id.currency_id.id,
+                "subscription_currency_id": vals.get("subscription_currency_id")
+                or sub.currency_id.id,
+                **vals,
+            }
             vals.setdefault("partner_id", sub.partner_id.id)
             vals.setdefault("company_id", sub.company_id.id)
-            vals.setdefault("currency_id", sub.company_id.currency_id.id)
-            vals.setdefault("subscription_currency_id", sub.currency_id.id)
             currency = self.env["res.currency"].browse(vals["currency_id"])
             for fname in ("mrr_before", "mrr_after"):
                 vals[fname] = currency.round(vals.get(fname) or 0.0)

@@ -69,12 +69,12 @@ class SubscriptionSubscription(models.Model):
         renewals with their scheduled changes, cancellations at period end,
         pause ends and fixed-term expiries. "Today" is each company's date in
         its subscription timezone: companies are processed one after the
-        other, each with its own date and timezone. Each subscription runs
-        in its own savepoint; a failing one is rolled back, flagged with an
-        activity and left for the company's next day while the batch goes
-        on. Progress is reported to the cron runner, which commits and calls
-        again while work remains; when a company has nothing left, the cron
-        is triggered at the start (local midnight) of its next due date."""
+        other, each with its own date and timezone. A failing subscription
+        is rolled back, flagged with an activity and left for the company's
+        next day while the batch goes on (``_process_due_batch``). Progress
+        is reported to the cron runner, which commits and calls again while
+        work remains; when a company has nothing left, the cron is triggered
+        at the start (local midnight) of its next due date."""
         batch_size, deadline = self._get_batch_limits(size=batch_size)
         done = failed = remaining = 0
         for company in self._get_engine_companies():
@@ -85,17 +85,9 @@ class SubscriptionSubscription(models.Model):
                 # Read the locked rows afresh, in one query for the whole batch.
                 subs.invalidate_recordset()
                 subs.fetch(self._get_process_due_fields())
-                for sub in subs:
-                    if done and time.monotonic() >= deadline:
-                        break
-                    done += 1
-                    try:
-                        with self.env.cr.savepoint():
-                            sub._process_due(today)
-                    except Exception as error:  # noqa: BLE001 - one record's failure stays its own
-                        _logger.warning("Renewal engine failed on %s: %s", sub.name, error)
-                        failed += 1
-                        sub._flag_process_error(error, today)
+                batch_done, batch_failed = subs._process_due_batch(today, deadline, done)
+                done += batch_done
+                failed += batch_failed
             left = engine.search_count(
                 [("company_id", "=", company.id), *self._get_due_domain(today)]
             )
@@ -104,6 +96,54 @@ class SubscriptionSubscription(models.Model):
                 engine._schedule_next_run(today, company)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return {"done": done, "failed": failed, "remaining": remaining}
+
+    def _process_due_batch(self, today, deadline, started=0):
+        """Run ``_process_due`` on these subscriptions in turn until
+        ``deadline`` (at least one when nothing was ``started`` before them).
+        Returns the counts of subscriptions processed and failed.
+
+        The subscriptions run in one savepoint, flushed once at its end. When
+        one fails in it (or the flush does), the savepoint is rolled back and
+        those it had run, the failing one included, run again each in its
+        own savepoint: a failing subscription is then rolled back, flagged
+        with an activity and left for the company's next day, exactly as if
+        each had always run alone; the rest of the batch then goes on in one
+        savepoint again. A batch without failure (the common case) thus
+        saves a savepoint and a flush per subscription, and no subscription
+        runs more than twice."""
+        done = failed = 0
+        todo = list(self)
+        while todo:
+            attempted = []
+            try:
+                with self.env.cr.savepoint():
+                    for sub in todo:
+                        if (started or done or attempted) and time.monotonic() >= deadline:
+                            break
+                        attempted.append(sub)
+                        sub._process_due(today)
+            except Exception as error:  # noqa: BLE001 - redone one by one below
+                _logger.info(
+                    "Renewal batch: %d subscription(s) redone one by one after a failure: %s",
+                    len(attempted),
+                    error,
+                )
+            else:
+                return done + len(attempted), failed
+            redo = self.browse([sub.id for sub in attempted])
+            redo.invalidate_recordset()
+            redo.fetch(self._get_process_due_fields())
+            for sub in redo:
+                done += 1
+                try:
+                    with self.env.cr.savepoint():
+                        sub._process_due(today)
+                except Exception as error:  # noqa: BLE001 - one record's failure stays its own
+                    _logger.warning("Renewal engine failed on %s: %s", sub.name, error)
+                    failed += 1
+                    sub._flag_process_error(error, today)
+            todo = todo[len(attempted) :]
+        return done, failed
 
     @api.model
     def _get_process_due_fields(self):

@@ -138,12 +138,64 @@ class TestRenewalEngine(SubscriptionCommon):
         self.assertEqual(bad.activity_ids.summary, "Renewal failed")
         for good in subs - bad:
             self.assertGreater(good.current_period_end, date(2026, 2, 10))
+            # Renewed once: the batch redone one by one after the failure
+            # does not renew again what its first pass had renewed.
+            renewed = good.event_ids.filtered(lambda e: e.event_type == "renewed")
+            self.assertEqual(len(renewed), len(set(renewed.mapped("effective_date"))))
+            self.assertEqual(renewed.mapped("effective_date")[-1], good.current_period_start)
         # Not retried again the same day, so the batch can finish...
         self.assertEqual(self._run_engine("2026-02-10")["done"], 0)
         # ...but the next day, and the flag clears once it works.
         self.assertEqual(self._run_engine("2026-02-11")["done"], 1)
         self.assertFalse(bad.process_error)
         self.assertEqual(bad.current_period_end, date(2026, 3, 2))
+
+    def test_failure_at_flush_stays_its_own(self):
+        """A subscription whose changes the database refuses only when they
+        are written (here a required column emptied) is rolled back and
+        flagged alone, like one that raises."""
+        subs = self.env["subscription.subscription"]
+        for day in range(1, 4):
+            subs |= self._started_subscription(on=date(2026, 1, day))
+        bad = subs[2]
+        original = type(subs)._on_period_started
+
+        def on_period_started(records, event):
+            if records == bad:
+                records.sudo().write({"partner_id": False})
+            return original(records, event)
+
+        with (
+            patch.object(type(subs), "_on_period_started", on_period_started),
+            mute_logger(
+                "odoo.sql_db", "odoo.addons.subscription_core.models.subscription_subscription"
+            ),
+        ):
+            result = self._run_engine("2026-02-10")
+        self.assertEqual((result["done"], result["failed"]), (3, 1))
+        bad.invalidate_recordset()
+        self.assertTrue(bad.partner_id, "rolled back")
+        self.assertEqual(bad.current_period_end, date(2026, 2, 3))
+        self.assertIn("partner_id", bad.process_error)
+        for good in subs - bad:
+            self.assertGreater(good.current_period_end, date(2026, 2, 10))
+
+    def test_batch_without_failure_takes_no_savepoint_per_subscription(self):
+        subs = self.env["subscription.subscription"]
+        for day in range(1, 9):
+            subs |= self._started_subscription(on=date(2026, 1, day))
+        executed = []
+        original = sql_db.Cursor.execute
+
+        def execute(cr, query, params=None, log_exceptions=True):
+            executed.append(str(getattr(query, "code", query)))
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(sql_db.Cursor, "execute", execute):
+            result = self._run_engine("2026-02-10")
+        self.assertEqual((result["done"], result["failed"]), (8, 0))
+        savepoints = [query for query in executed if query.startswith("SAVEPOINT")]
+        self.assertLess(len(savepoints), 8, "one savepoint for the batch, not one each")
 
     def test_next_run_is_triggered(self):
         self._started_subscription(on=date(2026, 1, 31))

@@ -14,8 +14,8 @@ class SubscriptionEvent(models.Model):
     _inherit = "subscription.event"
 
     def _engagement_send(self, occasion, template, once=False, marketing=False):
-        """Queue ``template`` (on subscriptions) for the subscriptions of
-        these ledger events: once per event (a plan change, a pause...), or
+        """Queue ``template`` (on subscriptions, a record or its XML id) for
+        the subscriptions of these ledger events: once per event (a plan change, a pause...), or
         with ``once`` once in each subscription's life (the first renewal).
         Called by the automation rules on new events; see
         ``subscription.subscription._engagement_send``.
@@ -26,7 +26,9 @@ class SubscriptionEvent(models.Model):
         batch instead of one per subscription."""
         deferred = self.env.context.get(DEFER_KEY)
         if deferred is not None:
-            deferred[(occasion, template.id, once, marketing)].extend(self.ids)
+            # An XML id is kept as it is: read once, when the batch sends.
+            key = template if isinstance(template, str) else template.id
+            deferred[(occasion, key, once, marketing)].extend(self.ids)
             return self.env["subscription.subscription"]
         subscriptions = self.subscription_id
         if once:
@@ -48,7 +50,11 @@ class SubscriptionEvent(models.Model):
             events = env["subscription.event"].browse(ids).exists()
             if not events:
                 continue
-            template = env["mail.template"].browse(template_id)
+            template = (
+                template_id
+                if isinstance(template_id, str)
+                else env["mail.template"].browse(template_id)
+            )
             try:
                 with env.cr.savepoint():
                     events._engagement_send(occasion, template, once=once, marketing=marketing)

@@ -59,8 +59,8 @@ class SubscriptionSubscription(models.Model):
         marketing=False,
         period_keys=None,
     ):
-        """Queue ``template`` (a ``mail.template`` on subscriptions) for the
-        subscriptions of ``self``, at most once per subscription, ``occasion``
+        """Queue ``template`` (a ``mail.template`` on subscriptions, or its
+        XML id) for the subscriptions of ``self``, at most once per subscription, ``occasion``
         (a code) and period. The period is the value of the date field
         ``key_field`` (once in the subscription's life without one);
         subscriptions where that date is empty, or already past with
@@ -72,6 +72,8 @@ class SubscriptionSubscription(models.Model):
         are claimed in one statement before the mails are generated in batch,
         so re-runs and overlapping runs never send twice. Returns the
         subscriptions the message was queued for."""
+        if isinstance(template, str):
+            template = self.env.ref(template)
         if not occasion or not template:
             raise ValueError("An engagement message needs an occasion and a template.")
         if template.model != self._name:

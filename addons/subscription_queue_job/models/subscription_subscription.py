@@ -22,8 +22,9 @@ class SubscriptionSubscription(models.Model):
     def _job_process_due(self, batch_size=None):
         """Renew one batch of due subscriptions (queue job): the renewal
         engine's own batch, rows taken with ``FOR UPDATE SKIP LOCKED``, a
-        savepoint per subscription. Then queues the jobs for what is left
-        and for invoicing the periods it started."""
+        failing subscription left alone (``_process_due_batch``). Then
+        queues the jobs for what is left and for invoicing the periods it
+        started."""
         # The scheduled action's own batch (the parent's), not the override
         # above, which would queue jobs again.
         # pylint: disable-next=super-method-mismatch
