@@ -137,9 +137,30 @@ class SqlStats:
         cls.counts.clear()
 
 
+class GcClock:
+    """Seconds the garbage collector has run in this process (all phases)."""
+
+    seconds = 0.0
+    _started = None
+
+    @classmethod
+    def install(cls):
+        import gc
+
+        def callback(phase, _info):
+            if phase == "start":
+                cls._started = time.perf_counter()
+            elif cls._started is not None:
+                cls.seconds += time.perf_counter() - cls._started
+                cls._started = None
+
+        gc.callbacks.append(callback)
+
+
 class Phase:
     """Times one phase and counts its queries; with ``--profile DIR`` it also
-    writes ``DIR/<name>.prof`` (cProfile; it slows the phase down)."""
+    writes ``DIR/<name>.prof`` (cProfile; it slows the phase down). Prints
+    ``RESULT <name>_gc_seconds``: the garbage collector's share of it."""
 
     profile_dir = None
 
@@ -154,12 +175,14 @@ class Phase:
             self._profiler.enable()
         SqlStats.report("before")
         self._queries = query_count()
+        self._gc = GcClock.seconds
         self._started = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._started
         self.queries = query_count() - self._queries
+        result(f"{self.name}_gc_seconds", round(GcClock.seconds - self._gc, 2))
         SqlStats.report(self.name)
         if self._profiler:
             self._profiler.disable()
@@ -821,6 +844,7 @@ def main():
         Phase.profile_dir = args.profile
     if args.sql_stats:
         SqlStats.install(args.sql_stats)
+    GcClock.install()
 
     import odoo
     from odoo import SUPERUSER_ID, api

@@ -90,7 +90,41 @@ class AccountMove(models.Model):
             for subtype, message_ids in by_subtype.items():
                 if subtype:
                     messages.browse(message_ids).subtype_id = subtype
+            moves._subscription_subscribe_partners()
         return moves
+
+    def _subscription_subscribe_partners(self):
+        """Make the partner of each move a follower, as posting does one move
+        at a time (``_post``: a search, a check and two inserts per move),
+        for the whole batch in one check and one create: active partners
+        only, with Odoo's default subtypes (the external ones for customers,
+        ``mail.followers._add_default_followers``), existing followers left
+        as they are. Posting then finds them subscribed."""
+        moves = self.filtered("partner_id")
+        partners = moves.partner_id.filtered("active")
+        if not partners:
+            return
+        Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
+        existing = {
+            (res_id, partner_id)
+            for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
+                [(self._name, moves.ids)], partners.ids
+            )
+        }
+        customers = partners.filtered("partner_share").ids
+        values = []
+        for partner, partner_moves in moves.grouped("partner_id").items():
+            res_ids = [move.id for move in partner_moves if (move.id, partner.id) not in existing]
+            if partner not in partners or not res_ids:
+                continue
+            new, _update = Followers._add_default_followers(
+                self._name, res_ids, partner.ids, customer_ids=customers, check_existing=False
+            )
+            values += [
+                dict(vals, res_id=res_id) for res_id, vals_list in new.items() for vals in vals_list
+            ]
+        Followers.create(values)
+        moves.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
     def action_reissue_period_invoice(self):
         """Invoice again the subscription period of these cancelled period

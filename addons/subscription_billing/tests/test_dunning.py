@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import date, timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 
@@ -184,3 +185,70 @@ class TestDunning(BillingCommon):
         # A step renders and posts an email (about a hundred queries with
         # Odoo's mail stack), whatever the number of subscriptions.
         self.assertLessEqual((large - small) / 4, 130)
+
+
+@tagged("post_install", "-at_install")
+class TestAttemptScheduling(BillingCommon):
+    """``_schedule_payment_attempts``: the one place that gives each invoice
+    its next payment attempt, for a whole batch of invoices at once."""
+
+    def _unattempted(self, day):
+        """A charged subscription whose period invoice has no attempt yet."""
+        sub = self._billed_subscription(on=date(2026, 4, day), token=self.token_ok)
+        sub.payment_attempt_ids.sudo().unlink()
+        return sub
+
+    def test_each_invoice_gets_its_next_attempt(self):
+        fresh = self._unattempted(1)
+        failed = self._billed_subscription(token=self.token_fail)
+        self._process_attempts("2026-04-01 10:00:00")
+        self.assertEqual(failed.payment_attempt_ids.state, "failed")
+        pending = self._billed_subscription(token=self.token_ok)
+        waiting = pending.payment_attempt_ids
+        waiting.sudo().scheduled_date = fields.Datetime.to_datetime("2026-04-10 10:00:00")
+        when = fields.Datetime.to_datetime("2026-04-05 10:00:00")
+        pairs = [
+            (fresh, fresh.invoice_ids),
+            (failed, failed.invoice_ids),
+            (pending, pending.invoice_ids),
+            (fresh, fresh.invoice_ids),
+        ]
+        attempts = self.env["subscription.subscription"]._schedule_payment_attempts(
+            pairs, when, trigger=False
+        )
+        self.assertEqual(len(attempts), 4)
+        self.assertEqual(attempts[0], attempts[3], "an invoice listed twice gets one attempt")
+        self.assertEqual(attempts[2], waiting, "a scheduled attempt is kept")
+        self.assertEqual(waiting.scheduled_date, when, "and brought forward")
+        self.assertEqual(
+            [(a.invoice_id, a.attempt_number, a.state) for a in attempts[:2]],
+            [(fresh.invoice_ids, 1, "scheduled"), (failed.invoice_ids, 2, "scheduled")],
+        )
+        self.assertEqual(attempts[:2].mapped("scheduled_date"), [when, when])
+        self.assertEqual(attempts[0].amount, fresh.invoice_ids.amount_residual)
+        self.assertEqual(len(set(attempts.mapped("idempotency_key"))), 3)
+        # Scheduling again adds nothing: each invoice has its pending attempt.
+        again = self.env["subscription.subscription"]._schedule_payment_attempts(
+            pairs, when, trigger=False
+        )
+        self.assertEqual(again, attempts)
+        self.assertEqual(len(failed.payment_attempt_ids), 2)
+
+    def test_a_batch_costs_the_same_queries_as_one_invoice(self):
+        def queries(subs):
+            subs = self.env["subscription.subscription"].browse([sub.id for sub in subs])
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            # As the invoicing job has them: the invoices of its batch together.
+            pairs = [(invoice.subscription_id, invoice) for invoice in subs.invoice_ids]
+            attempts = self.env["subscription.subscription"]._schedule_payment_attempts(
+                pairs, fields.Datetime.now(), trigger=False
+            )
+            self.env.flush_all()
+            self.assertEqual(attempts.invoice_id, subs.invoice_ids)
+            return self.cr.sql_log_count - before
+
+        one = queries([self._unattempted(1)])
+        six = queries([self._unattempted(day) for day in range(2, 8)])
+        self.assertLessEqual(six, one + 2, "no query per invoice")

@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 import psycopg2
 
+from odoo import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
@@ -96,6 +97,58 @@ class TestInvoicing(BillingCommon):
         )
         self.assertEqual(moves.message_ids.author_id, admin.partner_id)
         self.assertFalse(moves.message_partner_ids & admin.partner_id, "not a follower of each")
+
+    def test_batch_invoices_followed_by_their_partner_as_odoo_does(self):
+        """The batch makes each invoice's partner a follower in one pass, with
+        the followers Odoo's posting would make one invoice at a time (active
+        partners only; a customer with the external subtypes, an employee
+        with the default ones), before the invoices are posted."""
+        archived = self.env["res.partner"].create({"name": "Archived Co"})
+        archived.action_archive()
+        employee = (
+            self.env["res.users"]
+            .create(
+                {
+                    "name": "Billing Clerk",
+                    "login": "billing_clerk_followers",
+                    "company_id": self.env.company.id,
+                    "company_ids": [Command.set(self.env.company.ids)],
+                    "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
+                }
+            )
+            .partner_id
+        )
+        partners = [self.customer, self.customer, employee, archived]
+
+        def values(partner):
+            line = {"name": "Service", "quantity": 1, "price_unit": 10.0}
+            return {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_line_ids": [Command.create(line)],
+            }
+
+        def followers(move):
+            return sorted(
+                (follower.partner_id.id, tuple(sorted(follower.subtype_ids.ids)))
+                for follower in move.message_follower_ids
+            )
+
+        Move = self.env["account.move"].sudo()
+        batch = Move._subscription_create_batch([values(partner) for partner in partners])
+        self.assertEqual(
+            [move.message_partner_ids for move in batch],
+            [self.customer, self.customer, employee, self.env["res.partner"]],
+            "subscribed by the batch, before posting",
+        )
+        batch._subscription_subscribe_partners()  # again: nothing added
+        batch.action_post()
+        plain = Move.with_context(mail_create_nosubscribe=True).create(
+            [values(partner) for partner in partners]
+        )
+        plain.action_post()
+        self.assertEqual([followers(move) for move in batch], [followers(move) for move in plain])
+        self.assertNotEqual(followers(batch[0]), followers(batch[2]), "customer vs employee")
 
     def test_no_invoice_during_trial_then_on_activation(self):
         sub = self._billed_subscription(tier=self.tier_enterprise)
