@@ -93,6 +93,14 @@ class AccountMove(models.Model):
             moves._subscription_subscribe_partners()
         return moves
 
+    def _post(self, soft=True):
+        # The charging job's settlement posts the journal entries of a whole
+        # batch of payments: their partners are subscribed in one pass first,
+        # not one entry at a time by Odoo's _post.
+        if self.env.context.get("subscription_batch_followers"):
+            self._subscription_subscribe_partners()
+        return super()._post(soft=soft)
+
     def _subscription_subscribe_partners(self):
         """Make the partner of each move a follower, as posting does one move
         at a time (``_post``: a search, a check and two inserts per move),

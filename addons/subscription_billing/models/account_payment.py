@@ -15,7 +15,8 @@ class AccountPayment(models.Model):
         as Odoo's ``payment.transaction._create_payment`` does one at a time:
         one ``create``, one ``action_post`` and one reconciliation plan for
         the whole batch, without field tracking or notifications (the
-        caller logs what the chatter must say).
+        caller logs what the chatter must say); the partner of each entry made
+        a follower in one pass (``account.move._subscription_subscribe_partners``).
 
         An invoice already paid meanwhile has no open line left: its payment
         stays unreconciled, as with Odoo's own settlement.
@@ -34,7 +35,10 @@ class AccountPayment(models.Model):
         if not vals_list:
             return self.browse()
         Payment = self.sudo().with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_notrack=True,
+            subscription_batch_followers=True,
         )
         payments = Payment.create(vals_list)
         payments.action_post()

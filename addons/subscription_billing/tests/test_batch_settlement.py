@@ -97,6 +97,10 @@ class TestBatchSettlement(BillingCommon):
                 payment.memo.replace(tx.reference, "REF"),
                 payment.invoice_ids == invoice,
             ),
+            "payment_followers": sorted(
+                (follower.partner_id, tuple(sorted(follower.subtype_ids.ids)))
+                for follower in payment.move_id.message_follower_ids
+            ),
             "payment_lines": sorted(
                 (line.account_id.id, line.debit, line.credit, line.amount_currency, line.reconciled)
                 for line in payment.move_id.line_ids
@@ -155,6 +159,8 @@ class TestBatchSettlement(BillingCommon):
         )
         self.assertIn(batch["plain"].invoice_ids.payment_state, ("paid", "in_payment"))
         self.assertEqual(batch["partial"].invoice_ids.payment_state, "partial")
+        payment = batch["plain"].payment_id
+        self.assertIn(payment.partner_id, payment.move_id.message_partner_ids)
         self.assertEqual(batch["other_journal"].payment_id.journal_id, self.provider_2.journal_id)
         self.assertEqual(batch["other_currency"].payment_id.currency_id, self.other_currency)
         self.assertFalse(batch["pending"].payment_id)
