@@ -10,6 +10,10 @@ from odoo.tools.sql import drop_index, index_exists
 
 from ..tools import descriptions
 
+#: Context key of a background batch that posts many moves at once (the
+#: charging job's settlement): ``_post`` subscribes their partners in one pass.
+BATCH_FOLLOWERS_KEY = "subscription_batch_followers"
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -97,7 +101,7 @@ class AccountMove(models.Model):
         # The charging job's settlement posts the journal entries of a whole
         # batch of payments: their partners are subscribed in one pass first,
         # not one entry at a time by Odoo's _post.
-        if self.env.context.get("subscription_batch_followers"):
+        if self.env.context.get(BATCH_FOLLOWERS_KEY):
             self._subscription_subscribe_partners()
         return super()._post(soft=soft)
 
@@ -108,10 +112,10 @@ class AccountMove(models.Model):
         only, with Odoo's default subtypes (the external ones for customers,
         ``mail.followers._add_default_followers``), existing followers left
         as they are. Posting then finds them subscribed."""
-        moves = self.filtered("partner_id")
-        partners = moves.partner_id.filtered("active")
-        if not partners:
+        moves = self.filtered(lambda move: move.partner_id.active)
+        if not moves:
             return
+        partners = moves.partner_id
         Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
         existing = {
             (res_id, partner_id)
@@ -123,7 +127,7 @@ class AccountMove(models.Model):
         values = []
         for partner, partner_moves in moves.grouped("partner_id").items():
             res_ids = [move.id for move in partner_moves if (move.id, partner.id) not in existing]
-            if partner not in partners or not res_ids:
+            if not res_ids:
                 continue
             new, _update = Followers._add_default_followers(
                 self._name, res_ids, partner.ids, customer_ids=customers, check_existing=False

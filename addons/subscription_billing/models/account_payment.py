@@ -4,6 +4,8 @@ posted and reconciled in three passes instead of one chain per invoice."""
 
 from odoo import api, models
 
+from .account_move import BATCH_FOLLOWERS_KEY
+
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
@@ -38,7 +40,7 @@ class AccountPayment(models.Model):
             tracking_disable=True,
             mail_create_nolog=True,
             mail_notrack=True,
-            subscription_batch_followers=True,
+            **{BATCH_FOLLOWERS_KEY: True},
         )
         payments = Payment.create(vals_list)
         payments.action_post()

@@ -15,8 +15,9 @@ class SubscriptionEvent(models.Model):
 
     def _engagement_send(self, occasion, template, once=False, marketing=False):
         """Queue ``template`` (on subscriptions, a record or its XML id) for
-        the subscriptions of these ledger events: once per event (a plan change, a pause...), or
-        with ``once`` once in each subscription's life (the first renewal).
+        the subscriptions of these ledger events: once per event (a plan
+        change, a pause...), or with ``once`` once in each subscription's
+        life (the first renewal).
         Called by the automation rules on new events; see
         ``subscription.subscription._engagement_send``.
 
