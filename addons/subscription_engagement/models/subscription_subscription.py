@@ -61,8 +61,9 @@ class SubscriptionSubscription(models.Model):
     ):
         """Queue ``template`` (a ``mail.template`` on subscriptions, or its
         XML id) for the subscriptions of ``self``, at most once per
-        subscription, ``occasion`` (a code) and period. The period is the value of the date field
-        ``key_field`` (once in the subscription's life without one);
+        subscription, ``occasion`` (a code) and period. The period is the
+        value of the date field ``key_field`` (once in the subscription's
+        life without one);
         subscriptions where that date is empty, or already past with
         ``upcoming``, are skipped. ``period_keys`` (subscription id -> key)
         gives the keys explicitly instead, e.g. one per ledger event.
